@@ -1,0 +1,40 @@
+# Front door: `make demo` and `make test` set up everything on a fresh Debian 12 machine.
+BUILD      ?= build
+BUILD_SAN  ?= build-san
+JOBS       ?= $(shell nproc)
+
+.PHONY: all deps build build-san demo test test-fast bench fuzz clean format
+
+all: build
+
+deps:
+	@scripts/deps
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-san: deps
+	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DPV_SANITIZE=ON -DPV_FUZZ=ON \
+	    -DCMAKE_C_COMPILER=clang >/dev/null
+	@cmake --build $(BUILD_SAN) -j $(JOBS)
+
+demo: build
+	@$(BUILD)/workers/pravah demo
+
+# Every test, then every test again under ASan+UBSan (with the fuzzers run briefly).
+test: build build-san
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD_SAN) && ctest --output-on-failure -j $(JOBS)
+
+test-fast: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+bench: build
+	@tests/bench/run $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')

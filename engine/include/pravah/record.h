@@ -1,0 +1,104 @@
+/* Journal records and their two hash chains. The byte layout is published in docs/JOURNAL.md.
+ *
+ * A record on the journal topic is a msgpack array of 5 elements:
+ *   [ body: bin, hash: bin(32), pseq: uint, pprev: bin(32), phash: bin(32) ]
+ * where `body` holds the msgpack encoding of the record body (a 23-element array, see
+ * PV_RECORD_BODY_FIELDS and docs/JOURNAL.md), whose last element is the previous record's `hash`
+ * of the same case (32 zero bytes for the first), and
+ *   hash  = SHA-256(body)                                   -- the case chain
+ *   phash = SHA-256(pprev || hash || uint64_be(pseq))       -- the partition chain
+ * The partition chain links every record of one journal partition in order, so removing a whole
+ * case, or reordering, breaks it; removing the newest records shows against a published head.
+ *
+ * Ownership: a decoded record's strings and bytes live in the arena given to the decoder. A record
+ * built by the engine borrows from the arena given to the engine call. */
+#ifndef PRAVAH_RECORD_H
+#define PRAVAH_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pravah/arena.h"
+#include "pravah/buf.h"
+#include "pravah/common.h"
+
+#define PV_RECORD_FORMAT 1
+#define PV_RECORD_BODY_FIELDS 23
+#define PV_HASH_LEN 32
+
+/* What produced a record: an accepted event, or a timer of Pravah's own clock. */
+typedef enum {
+    PV_KIND_EVENT = 0,  /* "event" */
+    PV_KIND_REMINDER,   /* "sla.reminder": a due date is near */
+    PV_KIND_BREACHED,   /* "sla.breached": a deadline passed */
+    PV_KIND_ESCALATED   /* "sla.escalated": a breach moved up the escalation ladder */
+} pv_record_kind_t;
+
+const char *pv_record_kind_name(pv_record_kind_t kind);
+int pv_record_kind_parse(const char *name, pv_record_kind_t *out);
+
+typedef struct pv_record_s {
+    /* body, in encoding order */
+    uint32_t format;           /* 0: PV_RECORD_FORMAT */
+    const char *case_id;       /* 1 */
+    uint64_t seq;              /* 2: per-case sequence number, from 1 */
+    const char *case_type;     /* 3: definition name, e.g. "works" */
+    uint32_t def_version;      /* 4 */
+    pv_record_kind_t kind;     /* 5: encoded as its name */
+    const char *event_id;      /* 6: ce_id; for timer records "<case_id>#<seq>" */
+    const char *event_type;    /* 7: ce_type; for timer records the kind name */
+    const char *source;        /* 8: ce_source; "pravah" for timer records */
+    const char *actor;         /* 9: officer/citizen id; "" for timer records */
+    const char *actor_post;    /* 10: post the actor held when accepted ("" for citizens/timers) */
+    const char *actor_role;    /* 11: role of that post ("citizen" for citizens) */
+    const char *event_time;    /* 12: ce_time as the portal claimed it (informational) */
+    pv_time_t accepted_at;     /* 13: Pravah's clock when accepted, ms since epoch */
+    const char *prev_state;    /* 14: "" for the record that creates the case */
+    const char *new_state;     /* 15 */
+    const char *assignee;      /* 16: post id the case is pending with, "" when none */
+    pv_time_t deadline;        /* 17: due time of the current state, 0 when none */
+    uint32_t alert_level;      /* 18: escalation level for timer records, 0 otherwise */
+    const char *alert_target;  /* 19: post alerted by a timer record, "" otherwise */
+    const uint8_t *data;       /* 20: the event's data (canonical msgpack map; redacted) */
+    size_t data_len;
+    const char *office;        /* 21: office the case belongs to */
+    uint8_t prev_hash[PV_HASH_LEN]; /* 22: hash of the case's previous record, zeros if none */
+
+    /* seal */
+    uint8_t hash[PV_HASH_LEN];
+    /* partition link */
+    uint64_t pseq; /* position in the journal partition, from 1 */
+    uint8_t pprev[PV_HASH_LEN];
+    uint8_t phash[PV_HASH_LEN];
+} pv_record_t;
+
+/* The head of a partition chain. Starts zeroed (pseq 0, hash zeros). */
+typedef struct pv_chain_s {
+    uint64_t pseq;
+    uint8_t head[PV_HASH_LEN];
+} pv_chain_t;
+
+/* Encodes the body of r into out (appends). */
+int pv_record_encode_body(const pv_record_t *r, pv_buf_t *out);
+/* Computes r->hash from the body (r->prev_hash must be set). */
+int pv_record_seal(pv_record_t *r);
+/* Sets r->pseq, r->pprev, r->phash from the chain head and advances the chain. r must be sealed. */
+void pv_record_link(pv_record_t *r, pv_chain_t *chain);
+/* Encodes the full 5-element wire record (appends). r must be sealed and linked. */
+int pv_record_encode(const pv_record_t *r, pv_buf_t *out);
+
+/* Decodes a wire record. Checks the structure, not the chains. Returns 0 or PV_EFORMAT with a
+ * message in err (e.g. "body[13] accepted_at: expected integer"). */
+int pv_record_decode(const void *bytes, size_t len, pv_arena_t *arena, pv_record_t *out,
+                     char *err, size_t errlen);
+
+/* Checks r->hash == SHA-256(body) and r->phash == SHA-256(pprev || hash || be64(pseq)).
+ * Returns 0 or PV_EINTEGRITY with a message in err. */
+int pv_record_verify_seal(const pv_record_t *r, char *err, size_t errlen);
+
+/* SHA-256 of len bytes. */
+void pv_sha256(const void *p, size_t len, uint8_t out[PV_HASH_LEN]);
+/* Lower-case hex of a hash into out[65]. */
+void pv_hash_hex(const uint8_t h[PV_HASH_LEN], char out[2 * PV_HASH_LEN + 1]);
+
+#endif

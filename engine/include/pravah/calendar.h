@@ -17,7 +17,7 @@
 
 typedef struct pv_calendar_s pv_calendar_t;
 
-/* Parses a calendar YAML document (schemas/calendars/*.yaml):
+/* Parses a calendar YAML document (schemas/calendars/NAME.yaml):
  *   calendar: haryana           # name
  *   utc_offset: "+05:30"
  *   weekly_off: [saturday, sunday]

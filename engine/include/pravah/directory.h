@@ -69,7 +69,7 @@ int pv_directory_reports_to(const pv_directory_t *dir, const char *sub, const ch
 size_t pv_directory_officer_count(const pv_directory_t *dir);
 size_t pv_directory_post_count(const pv_directory_t *dir);
 
-/* Loads a seed YAML document (schemas/directory/*.yaml):
+/* Loads a seed YAML document (schemas/directory/NAME.yaml):
  *   offices:  - {id, name, kind, parent?, district?}
  *   posts:    - {id, role, office, reports_to?}
  *   officers: - {id, name, post?}

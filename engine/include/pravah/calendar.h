@@ -28,6 +28,10 @@ int pv_calendar_load(const char *yaml, size_t len, const char *filename, pv_cale
                      char *err, size_t errlen);
 void pv_calendar_free(pv_calendar_t *cal);
 const char *pv_calendar_name(const pv_calendar_t *cal);
+/* The fixed offset from UTC in minutes (+330 for IST). */
+int pv_calendar_utc_offset(const pv_calendar_t *cal);
+/* Name of the holiday on local_day (borrowed from cal), or NULL when it is not a holiday. */
+const char *pv_calendar_holiday_name(const pv_calendar_t *cal, int64_t local_day);
 
 /* Days since 1970-01-01 of t's local date. */
 int64_t pv_calendar_local_day(const pv_calendar_t *cal, pv_time_t t);
@@ -38,6 +42,14 @@ pv_time_t pv_calendar_due(const pv_calendar_t *cal, pv_time_t start, int days, b
  * days when working=true: the "days of delay" of a breach. */
 int64_t pv_calendar_days_between(const pv_calendar_t *cal, pv_time_t from, pv_time_t to,
                                  bool working);
+/* The local day `days` days after local_day (before it when days < 0), counting only working
+ * days when working=true; days == 0 returns local_day unchanged, even if it is not a working day.
+ * Reminders use a negative count: docs/SLA.md. */
+int64_t pv_calendar_add_days(const pv_calendar_t *cal, int64_t local_day, int days, bool working);
+/* First (00:00:00.000) and last (23:59:59.999) millisecond of a local day, as UTC ms
+ * (saturating at the ends of pv_time_t). */
+pv_time_t pv_calendar_day_start(const pv_calendar_t *cal, int64_t local_day);
+pv_time_t pv_calendar_day_end(const pv_calendar_t *cal, int64_t local_day);
 
 /* Parses "YYYY-MM-DD" or an RFC 3339 timestamp ("2026-04-01T10:00:00+05:30", "...Z",
  * fractional seconds allowed) into ms since epoch; a bare date means local midnight at utc_offset

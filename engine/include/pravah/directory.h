@@ -17,12 +17,17 @@
 
 typedef struct pv_directory_s pv_directory_t;
 
+/* Longest ids in bytes: cases store post and office ids in 32 bytes, actors in 64 (case.h). */
+#define PV_DIRECTORY_ID_MAX 31
+#define PV_DIRECTORY_OFFICER_ID_MAX 63
+
 typedef struct pv_office_s {
     const char *id;     /* e.g. "ULB-GGN" */
     const char *name;   /* "Municipal Corporation Gurugram" */
     const char *kind;   /* office class used by delegation slabs: "corporation", "council",
                            "committee", "district", "directorate", "secretariat", "department", ... */
-    const char *parent; /* parent office id or "" (ULB -> district -> directorate -> secretariat) */
+    const char *parent; /* parent office id or "" (ULB -> district -> zone -> directorate ->
+                           department -> secretariat: see docs/DIRECTORY.md) */
     const char *district; /* district code or "" */
 } pv_office_t;
 
@@ -44,7 +49,10 @@ pv_directory_t *pv_directory_new(void);
 void pv_directory_free(pv_directory_t *dir);
 
 /* Insert or replace. Posts must name an existing office; reports_to, when not "", an existing
- * post (add superiors first). Returns 0, PV_ENOENT (a reference does not exist) or PV_ENOMEM. */
+ * post (add superiors first). Returns 0, PV_ENOENT (a reference does not exist) or PV_ENOMEM;
+ * PV_ERANGE for an id longer than PV_DIRECTORY_ID_MAX (officers: PV_DIRECTORY_OFFICER_ID_MAX);
+ * PV_EINVAL for an empty id/role or a parent/reports_to that would close a cycle. Replacing a
+ * post keeps its holder. NULL optional strings mean "". */
 int pv_directory_put_office(pv_directory_t *dir, const char *id, const char *name, const char *kind,
                             const char *parent, const char *district);
 int pv_directory_put_post(pv_directory_t *dir, const char *id, const char *role,
@@ -57,7 +65,8 @@ int pv_directory_put_officer(pv_directory_t *dir, const char *id, const char *na
 const pv_office_t *pv_directory_office(const pv_directory_t *dir, const char *id);
 const pv_post_t *pv_directory_post(const pv_directory_t *dir, const char *id);
 const pv_officer_t *pv_directory_officer(const pv_directory_t *dir, const char *id);
-/* The post `levels` steps up the reporting chain from post_id (1 = its reporting officer), or NULL. */
+/* The post `levels` steps up the reporting chain from post_id (1 = its reporting officer, 0 = the
+ * post itself), or NULL. */
 const pv_post_t *pv_directory_superior(const pv_directory_t *dir, const char *post_id, int levels);
 /* The first post with `role` in office_id, else in its parent office, and so on up; NULL if none.
  * Among several posts with the role in one office, the one with the smallest id. */
@@ -68,12 +77,21 @@ int pv_directory_reports_to(const pv_directory_t *dir, const char *sub, const ch
 
 size_t pv_directory_officer_count(const pv_directory_t *dir);
 size_t pv_directory_post_count(const pv_directory_t *dir);
+size_t pv_directory_office_count(const pv_directory_t *dir);
+/* The i-th office, post or officer in insertion order (replacing keeps the place), for
+ * i < the matching count; NULL otherwise. Nothing is ever removed, so indexes are stable. */
+const pv_office_t *pv_directory_office_at(const pv_directory_t *dir, size_t i);
+const pv_post_t *pv_directory_post_at(const pv_directory_t *dir, size_t i);
+const pv_officer_t *pv_directory_officer_at(const pv_directory_t *dir, size_t i);
 
 /* Loads a seed YAML document (schemas/directory/NAME.yaml):
  *   offices:  - {id, name, kind, parent?, district?}
  *   posts:    - {id, role, office, reports_to?}
  *   officers: - {id, name, post?}
- * in that order. Errors are "FILE:LINE: message" in err. */
+ * in that order. Errors are "FILE:LINE: message" in err. Ids already in the directory count as
+ * duplicates, so a seed loads into an empty directory. Returns 0, PV_EFORMAT (not YAML),
+ * PV_EINVAL (a validation failed) or PV_ENOMEM; on failure the directory may hold the part of
+ * the seed before the error: free it. */
 int pv_directory_load(pv_directory_t *dir, const char *yaml, size_t len, const char *filename,
                       char *err, size_t errlen);
 

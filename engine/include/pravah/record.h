@@ -70,6 +70,13 @@ typedef struct pv_record_s {
     uint64_t pseq; /* position in the journal partition, from 1 */
     uint8_t pprev[PV_HASH_LEN];
     uint8_t phash[PV_HASH_LEN];
+
+    /* Added for verification (not part of the encoding): the body bytes exactly as received.
+     * pv_record_decode points them at its copy in the arena; pv_record_verify_seal hashes them,
+     * never a re-encoding. NULL (zero-initialise records built in memory) means "encode the
+     * fields"; pv_record_seal resets them to NULL because the fields become authoritative. */
+    const uint8_t *body;
+    size_t body_len;
 } pv_record_t;
 
 /* The head of a partition chain. Starts zeroed (pseq 0, hash zeros). */
@@ -78,23 +85,36 @@ typedef struct pv_chain_s {
     uint8_t head[PV_HASH_LEN];
 } pv_chain_t;
 
-/* Encodes the body of r into out (appends). */
+/* Encodes the body of r into out (appends). NULL strings encode as "", NULL data as an empty map.
+ * Returns 0, PV_ENOMEM, or PV_EINVAL when format != PV_RECORD_FORMAT, case_id is empty, kind is
+ * out of range, a string is not UTF-8, or data is not exactly one msgpack map; on failure out
+ * keeps its old length. */
 int pv_record_encode_body(const pv_record_t *r, pv_buf_t *out);
-/* Computes r->hash from the body (r->prev_hash must be set). */
+/* Computes r->hash from the body (r->prev_hash must be set) and resets r->body. Returns as
+ * pv_record_encode_body(). */
 int pv_record_seal(pv_record_t *r);
 /* Sets r->pseq, r->pprev, r->phash from the chain head and advances the chain. r must be sealed. */
 void pv_record_link(pv_record_t *r, pv_chain_t *chain);
-/* Encodes the full 5-element wire record (appends). r must be sealed and linked. */
+/* Encodes the full 5-element wire record (appends). r must be sealed and linked (not checked).
+ * Returns as pv_record_encode_body(). */
 int pv_record_encode(const pv_record_t *r, pv_buf_t *out);
 
-/* Decodes a wire record. Checks the structure, not the chains. Returns 0 or PV_EFORMAT with a
- * message in err (e.g. "body[13] accepted_at: expected integer"). */
+/* Decodes a wire record. Checks the structure, not the chains: exact element counts and types,
+ * shortest msgpack forms, 32-byte hashes, format 1, known kind, UTF-8 strings without NUL,
+ * non-empty case_id, no trailing bytes. Returns 0, PV_ENOMEM, or PV_EFORMAT with a message in err
+ * (e.g. "body[13] accepted_at: expected integer, got str"); *out is untouched on failure.
+ * out->body and out->data point into a copy of the body in the arena. */
 int pv_record_decode(const void *bytes, size_t len, pv_arena_t *arena, pv_record_t *out,
                      char *err, size_t errlen);
 
-/* Checks r->hash == SHA-256(body) and r->phash == SHA-256(pprev || hash || be64(pseq)).
- * Returns 0 or PV_EINTEGRITY with a message in err. */
+/* Checks r->hash == SHA-256(body) and r->phash == SHA-256(pprev || hash || be64(pseq)), hashing
+ * r->body as received (or the encoding of the fields when r->body is NULL). Returns 0,
+ * PV_EINTEGRITY with a message in err, or an encoding error when r->body is NULL. */
 int pv_record_verify_seal(const pv_record_t *r, char *err, size_t errlen);
+
+/* phash = SHA-256(pprev || hash || uint64_be(pseq)), the partition chain's link formula. */
+void pv_record_partition_hash(const uint8_t pprev[PV_HASH_LEN], const uint8_t hash[PV_HASH_LEN],
+                              uint64_t pseq, uint8_t out[PV_HASH_LEN]);
 
 /* SHA-256 of len bytes. */
 void pv_sha256(const void *p, size_t len, uint8_t out[PV_HASH_LEN]);

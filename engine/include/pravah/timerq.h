@@ -8,6 +8,7 @@
 #ifndef PRAVAH_TIMERQ_H
 #define PRAVAH_TIMERQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,5 +36,12 @@ int pv_timerq_peek(const pv_timerq_t *q, pv_timer_t *out);
  * O(k log n): callers bound the work per slice with `max`. */
 size_t pv_timerq_pop_due(pv_timerq_t *q, pv_time_t now, pv_timer_t *out, size_t max);
 size_t pv_timerq_len(const pv_timerq_t *q);
+/* Makes room for at least n entries in total (e.g. before reloading every open deadline at
+ * startup, which then costs exactly n * 16 bytes). Returns 0 or PV_ENOMEM. */
+int pv_timerq_reserve(pv_timerq_t *q, size_t n);
+/* Removes every entry for which keep_cb returns false (the owner's stale generations), then
+ * rebuilds the heap in O(n). Returns the number removed. For when stale entries pile up: a case
+ * that changes state daily under a 30-day SLA leaves ~30 of them until they come due. */
+size_t pv_timerq_retain(pv_timerq_t *q, bool (*keep_cb)(const pv_timer_t *t, void *ctx), void *ctx);
 
 #endif

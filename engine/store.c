@@ -1,0 +1,247 @@
+/* A partition's cases: a flat array of pv_case_t indexed by an open-addressing hash table on the
+ * case id, a due-timer queue with lazy cancellation (per-slot generations), and the chain. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pravah/store.h"
+#include "transition.h"
+
+struct pv_store_s {
+    const pv_engine_t *eng;
+    pv_directory_t *dir;
+    pv_case_t *cases;
+    uint32_t *gen;       /* timer generation per slot */
+    pv_time_t *queued;   /* due time of the live queue entry per slot, 0 if none */
+    size_t ncases, cap;
+    uint32_t *index;     /* slot + 1, 0 = empty; size index_cap (power of two) */
+    size_t index_cap;
+    pv_timerq_t timers;
+    pv_chain_t chain;
+};
+
+pv_store_t *pv_store_new(const pv_engine_t *eng, pv_directory_t *dir)
+{
+    pv_store_t *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->eng = eng;
+    st->dir = dir;
+    pv_timerq_init(&st->timers);
+    return st;
+}
+
+void pv_store_free(pv_store_t *st)
+{
+    if (!st)
+        return;
+    free(st->cases);
+    free(st->gen);
+    free(st->queued);
+    free(st->index);
+    pv_timerq_close(&st->timers);
+    free(st);
+}
+
+static size_t find_slot(const pv_store_t *st, const char *id, uint64_t h)
+{
+    size_t mask = st->index_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        uint32_t v = st->index[i];
+        if (v == 0 || strcmp(st->cases[v - 1].id, id) == 0)
+            return i;
+    }
+}
+
+const pv_case_t *pv_store_get(const pv_store_t *st, const char *case_id)
+{
+    if (!st->index_cap)
+        return NULL;
+    uint32_t v = st->index[find_slot(st, case_id, pv__id_hash(case_id))];
+    return v ? &st->cases[v - 1] : NULL;
+}
+
+static int grow_index(pv_store_t *st)
+{
+    size_t cap = st->index_cap ? st->index_cap * 2 : 1024;
+    uint32_t *old = st->index;
+    size_t old_cap = st->index_cap;
+    if (!(st->index = calloc(cap, sizeof *st->index))) {
+        st->index = old;
+        return PV_ENOMEM;
+    }
+    st->index_cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i])
+            st->index[find_slot(st, st->cases[old[i] - 1].id, pv__id_hash(st->cases[old[i] - 1].id))] =
+                old[i];
+    free(old);
+    return 0;
+}
+
+static int grow_cases(pv_store_t *st)
+{
+    size_t cap = st->cap ? st->cap * 2 : 1024;
+    pv_case_t *c = realloc(st->cases, cap * sizeof *c);
+    if (!c)
+        return PV_ENOMEM;
+    st->cases = c;
+    uint32_t *g = realloc(st->gen, cap * sizeof *g);
+    if (!g)
+        return PV_ENOMEM;
+    st->gen = g;
+    pv_time_t *q = realloc(st->queued, cap * sizeof *q);
+    if (!q)
+        return PV_ENOMEM;
+    st->queued = q;
+    st->cap = cap;
+    return 0;
+}
+
+/* Stores c (new or updated) and keeps its timer entry in the queue current. */
+static int put_case(pv_store_t *st, const pv_case_t *c)
+{
+    int rc;
+    if ((st->ncases + 1) * 2 > st->index_cap && (rc = grow_index(st)))
+        return rc;
+    size_t pos = find_slot(st, c->id, pv__id_hash(c->id));
+    uint32_t slot;
+    if (st->index[pos]) {
+        slot = st->index[pos] - 1;
+    } else {
+        if (st->ncases == st->cap && (rc = grow_cases(st)))
+            return rc;
+        slot = (uint32_t)st->ncases++;
+        st->gen[slot] = 0;
+        st->queued[slot] = 0;
+        st->index[pos] = slot + 1;
+    }
+    st->cases[slot] = *c;
+    if (c->next_timer != st->queued[slot]) {
+        st->gen[slot]++; /* the old entry, if any, is now stale */
+        st->queued[slot] = c->next_timer;
+        if (c->next_timer && (rc = pv_timerq_push(&st->timers, c->next_timer, slot, st->gen[slot])))
+            return rc;
+    }
+    return 0;
+}
+
+static int emit(pv_store_t *st, pv_record_t *rec, pv_arena_t *arena, pv_record_cb cb, void *ctx)
+{
+    pv_record_link(rec, &st->chain);
+    if (st->dir)
+        pv_engine_update_directory(st->eng, st->dir, rec, arena);
+    return cb ? cb(ctx, rec) : 0;
+}
+
+int pv_store_apply(pv_store_t *st, const pv_event_t *ev, pv_time_t now, pv_arena_t *arena,
+                   pv_record_cb cb, void *ctx, pv_reject_t *rej)
+{
+    pv_case_t next;
+    pv_record_t rec;
+    const pv_case_t *cur = pv_store_get(st, ev->subject);
+    int rc = pv_engine_apply(st->eng, cur, ev, now, &next, &rec, arena, rej);
+    if (rc)
+        return rc;
+    if ((rc = put_case(st, &next)))
+        return rc;
+    const pv_case_t *stored = pv_store_get(st, next.id);
+    rec.case_id = stored->id;
+    rec.assignee = stored->assignee;
+    rec.office = stored->office;
+    return emit(st, &rec, arena, cb, ctx);
+}
+
+int pv_store_fire_due(pv_store_t *st, pv_time_t now, size_t max, pv_arena_t *arena,
+                      pv_record_cb cb, void *ctx)
+{
+    size_t emitted = 0;
+    pv_timer_t t;
+    while (emitted < max && pv_timerq_peek(&st->timers, &t) == 0 && t.due <= now) {
+        pv_timerq_pop_due(&st->timers, now, &t, 1);
+        if (t.gen != st->gen[t.slot])
+            continue; /* stale: the case moved on */
+        st->queued[t.slot] = 0;
+        pv_case_t next;
+        pv_record_t rec;
+        int rc = pv_engine_fire(st->eng, &st->cases[t.slot], now, &next, &rec, arena);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            /* Nothing due after all: re-arm at the case's own time. */
+            pv_case_t c = st->cases[t.slot];
+            if ((rc = put_case(st, &c)))
+                return rc;
+            continue;
+        }
+        if ((rc = put_case(st, &next)))
+            return rc;
+        rec.case_id = st->cases[t.slot].id;
+        rec.assignee = st->cases[t.slot].assignee;
+        rec.office = st->cases[t.slot].office;
+        if ((rc = emit(st, &rec, arena, cb, ctx)))
+            return rc;
+        emitted++;
+    }
+    return (int)emitted;
+}
+
+int pv_store_fold(pv_store_t *st, const pv_record_t *rec, pv_arena_t *arena, char *err,
+                  size_t errlen)
+{
+    pv_case_t c;
+    const pv_case_t *cur = pv_store_get(st, rec->case_id);
+    if (rec->pseq != st->chain.pseq + 1 || memcmp(rec->pprev, st->chain.head, PV_HASH_LEN) != 0) {
+        snprintf(err, errlen, "partition record %llu does not follow record %llu of the chain",
+                 (unsigned long long)rec->pseq, (unsigned long long)st->chain.pseq);
+        return PV_EINTEGRITY;
+    }
+    if (cur)
+        c = *cur;
+    else
+        memset(&c, 0, sizeof c);
+    int rc = pv_engine_fold(st->eng, &c, rec, arena, err, errlen);
+    if (rc)
+        return rc;
+    if ((rc = put_case(st, &c)))
+        return rc;
+    st->chain.pseq = rec->pseq;
+    memcpy(st->chain.head, rec->phash, PV_HASH_LEN);
+    if (st->dir)
+        pv_engine_update_directory(st->eng, st->dir, rec, arena);
+    return 0;
+}
+
+size_t pv_store_case_count(const pv_store_t *st)
+{
+    return st->ncases;
+}
+
+const pv_case_t *pv_store_case_at(const pv_store_t *st, size_t i)
+{
+    return i < st->ncases ? &st->cases[i] : NULL;
+}
+
+pv_time_t pv_store_next_due(pv_store_t *st)
+{
+    pv_timer_t t;
+    /* Drop stale heads so the answer is a real deadline. */
+    while (pv_timerq_peek(&st->timers, &t) == 0) {
+        if (t.gen == st->gen[t.slot])
+            return t.due;
+        pv_timerq_pop_due(&st->timers, t.due, &t, 1);
+    }
+    return 0;
+}
+
+size_t pv_store_open_timers(const pv_store_t *st)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < st->ncases; i++)
+        n += st->queued[i] != 0;
+    return n;
+}
+
+const pv_chain_t *pv_store_chain(const pv_store_t *st)
+{
+    return &st->chain;
+}

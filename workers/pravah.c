@@ -1,0 +1,55 @@
+/* `pravah`: one binary, one subcommand per process role or tool. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const pv_command_t commands[] = {
+    {"defs", "check, list and draw workflow definitions", pv_cmd_defs},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+const char *pv_cli_schemas_dir(void)
+{
+    const char *env = getenv("PRAVAH_SCHEMAS");
+    return env && *env ? env : PV_DEFAULT_SCHEMAS;
+}
+
+int pv_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    return 0;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: pravah COMMAND [ARGS...]\n\n"
+                 "Pravah: an event-driven workflow engine for e-governance.\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n`pravah COMMAND --help` describes one command.\n"
+                 "Data files are read from $PRAVAH_SCHEMAS (default %s).\n",
+            PV_DEFAULT_SCHEMAS);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "pravah: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

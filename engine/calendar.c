@@ -193,15 +193,20 @@ void pv_time_format(pv_time_t t, int utc_offset_min, char out[32])
     int ms = (int)(local - day * DAY_MS);
     unsigned m, d;
     civil_from_days(day, &y, &m, &d);
-    char zone[8] = "Z";
-    if (off != 0)
-        snprintf(zone, sizeof zone, "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60 % 24,
-                 abs(off) % 60);
-    char frac[8] = "";
+    /* A roomy buffer: gcc cannot prove the pieces fit 32 bytes, they do (at most 29). */
+    char buf[64];
+    size_t n = (size_t)snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", (int)(y % 10000),
+                                m % 13, d % 32, ms / 3600000 % 24, ms / 60000 % 60, ms / 1000 % 60);
     if (ms % 1000)
-        snprintf(frac, sizeof frac, ".%03d", ms % 1000);
-    snprintf(out, 32, "%04d-%02u-%02uT%02d:%02d:%02d%s%s", (int)y % 10000, m % 13, d % 32,
-             ms / 3600000 % 24, ms / 60000 % 60, ms / 1000 % 60, frac, zone);
+        n += (size_t)snprintf(buf + n, sizeof buf - n, ".%03d", ms % 1000);
+    if (off == 0)
+        snprintf(buf + n, sizeof buf - n, "Z");
+    else
+        snprintf(buf + n, sizeof buf - n, "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60,
+                 abs(off) % 60);
+    n = strnlen(buf, 31);
+    memcpy(out, buf, n);
+    out[n] = '\0';
 }
 
 /* ---- working-day arithmetic ----------------------------------------------------------------- */
@@ -432,7 +437,7 @@ static int need(pv_yaml_t *y, yaml_node_t *map, const char *key, yaml_node_type_
 
 static int load_name(pv_yaml_t *y, yaml_node_t *root, pv_calendar_t *cal, char *err, size_t errlen)
 {
-    yaml_node_t *n;
+    yaml_node_t *n = NULL;
     int rc = need(y, root, "calendar", YAML_SCALAR_NODE, &n, err, errlen);
     if (rc)
         return rc;
@@ -450,7 +455,7 @@ static int load_name(pv_yaml_t *y, yaml_node_t *root, pv_calendar_t *cal, char *
 static int load_offset(pv_yaml_t *y, yaml_node_t *root, pv_calendar_t *cal, char *err,
                        size_t errlen)
 {
-    yaml_node_t *n;
+    yaml_node_t *n = NULL;
     int rc = need(y, root, "utc_offset", YAML_SCALAR_NODE, &n, err, errlen);
     if (rc)
         return rc;
@@ -464,7 +469,7 @@ static int load_offset(pv_yaml_t *y, yaml_node_t *root, pv_calendar_t *cal, char
 static int load_weekly_off(pv_yaml_t *y, yaml_node_t *root, pv_calendar_t *cal, char *err,
                            size_t errlen)
 {
-    yaml_node_t *seq;
+    yaml_node_t *seq = NULL;
     int rc = need(y, root, "weekly_off", YAML_SEQUENCE_NODE, &seq, err, errlen);
     for (size_t i = 0; rc == 0 && i < pv_yaml_len(seq); i++) {
         yaml_node_t *n = pv_yaml_seq_at(y, seq, i);
@@ -489,7 +494,7 @@ static int load_weekly_off(pv_yaml_t *y, yaml_node_t *root, pv_calendar_t *cal, 
 static int load_holiday(pv_yaml_t *y, yaml_node_t *n, holiday_t *h, char *err, size_t errlen)
 {
     static const char *const keys[] = {"date", "name", NULL};
-    yaml_node_t *date, *name;
+    yaml_node_t *date = NULL, *name = NULL;
     int rc;
     if ((rc = pv_yaml_expect(y, n, YAML_MAPPING_NODE, "a holiday", err, errlen)) ||
         (rc = pv_yaml_check_keys(y, n, keys, err, errlen)) ||
@@ -518,7 +523,7 @@ static int holiday_cmp(const void *a, const void *b)
 static int load_holidays(pv_yaml_t *y, yaml_node_t *root, pv_calendar_t *cal, char *err,
                          size_t errlen)
 {
-    yaml_node_t *seq;
+    yaml_node_t *seq = NULL;
     int rc = need(y, root, "holidays", YAML_SEQUENCE_NODE, &seq, err, errlen);
     size_t n = pv_yaml_len(seq);
     if (rc)

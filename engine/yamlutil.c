@@ -179,8 +179,10 @@ int pv_yaml_open(pv_yaml_t *y, const char *text, size_t len, const char *filenam
                       PV_YAML_MAX_INPUT);
         return PV_ERANGE;
     }
-    if (!yaml_parser_initialize(&parser))
+    if (!yaml_parser_initialize(&parser)) {
+        pv_yaml_error(y, NULL, err, errlen, "out of memory");
         return PV_ENOMEM;
+    }
     yaml_parser_set_input_string(&parser, (const unsigned char *)(text ? text : ""), len);
     if (!yaml_parser_load(&parser, &y->doc)) {
         rc = parser_error(y, &parser, text, len, err, errlen);
@@ -323,7 +325,7 @@ int pv_yaml_check_keys(pv_yaml_t *y, yaml_node_t *map, const char *const *allowe
 {
     size_t n = pv_yaml_len(map);
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *key_node;
+        yaml_node_t *key_node = NULL;
         const char *key = pv_yaml_map_at(y, map, i, &key_node, NULL);
         size_t j = 0;
         while (allowed[j] && (!key || strcmp(key, allowed[j]) != 0))

@@ -6,6 +6,7 @@
 
 static const pv_command_t commands[] = {
     {"defs", "check, list and draw workflow definitions", pv_cmd_defs},
+    {"demo", "walk cases through the engine on a simulated clock", pv_cmd_demo},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

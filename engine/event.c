@@ -304,7 +304,7 @@ static int check_container(const dec_t *d, const path_t *at, uint32_t depth, siz
 {
     if (depth > d->max_depth)
         return data_reject(d, at, "nesting depth %u exceeds the limit of %u", depth,
-                           d->lim->max_depth);
+                           d->max_depth);
     if (n > d->lim->max_fields)
         return data_reject(d, at, "%s of %zu entries exceeds the limit of %u", what, n,
                            d->lim->max_fields);
@@ -1254,7 +1254,11 @@ int pv_event_decode_json(const char *json, size_t len, const pv_limits_t *lim, p
         pv_limits_default(&deflim);
         lim = &deflim;
     }
-    size_t max = lim->max_payload + PV_EVENT_NHEADERS * lim->max_header;
+    /* Data plus the attributes, saturated: the limits may be SIZE_MAX. */
+    size_t attrs_max = lim->max_header > SIZE_MAX / PV_EVENT_NHEADERS
+                           ? SIZE_MAX
+                           : PV_EVENT_NHEADERS * lim->max_header;
+    size_t max = lim->max_payload > SIZE_MAX - attrs_max ? SIZE_MAX : lim->max_payload + attrs_max;
     if (len > max)
         return reject(rej, "", "event of %zu bytes exceeds the limit of %zu", len, max);
     json_error_t err;

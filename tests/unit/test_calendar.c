@@ -341,13 +341,11 @@ out:
     pv_calendar_free(cal);
 }
 
-PV_TEST(calendar, reminder_rule_example)
+PV_TEST(calendar, add_days_and_day_bounds)
 {
-    /* docs/SLA.md: a reminder N days before due fires at the start of the local day N days
-     * (same counting) before the due date. 7 working days from Thu 22 Jan 2026: Fri 23 (Chhotu
-     * Ram Jayanti) and Mon 26 (Republic Day) are holidays, so Tue 27 is the 1st and Wed 4 Feb
-     * the 7th; reminder [2] fires at 00:00 IST Mon 2 Feb (Tue 3 is 1 before, Mon 2 is 2 before)
-     * and reminder [0] on the morning of the due date. */
+    /* 7 working days from Thu 22 Jan 2026: Fri 23 (Chhotu Ram Jayanti) and Mon 26 (Republic
+     * Day) are holidays, so Tue 27 is the 1st and Wed 4 Feb the 7th. Two working days before
+     * Wed 4 Feb is Mon 2 Feb (Tue 3 is one before). */
     pv_calendar_t *cal = load_haryana();
     if (!cal)
         return;

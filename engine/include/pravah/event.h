@@ -43,7 +43,13 @@ typedef struct pv_field_s {
     pv_value_t value;
 } pv_field_t;
 
-/* Limits on what a decoder accepts. Exceeding one is a `malformed` rejection naming the field. */
+/* Limits on what a decoder accepts. Exceeding one is a `malformed` rejection naming the field.
+ * Depth counts containers: the data map itself is depth 1, so the default allows 7 levels of maps
+ * or arrays inside it; values above 128 act as 128. A decoder given lim == NULL uses the defaults.
+ *
+ * Data rules beyond the limits: map keys are strings, unique within their map; strings are UTF-8
+ * without NUL bytes; integers fit int64; floats are finite (JSON cannot carry NaN or infinity);
+ * msgpack extension types are rejected. A top-level bin value is a PV_VAL_NESTED field. */
 typedef struct pv_limits_s {
     size_t max_payload;   /* bytes of data, default 65536 */
     size_t max_header;    /* bytes of one header value, default 1024 */

@@ -303,8 +303,7 @@ static int check_container(const dec_t *d, const path_t *at, uint32_t depth, siz
                            const char *what)
 {
     if (depth > d->max_depth)
-        return data_reject(d, at, "nesting depth %u exceeds the limit of %u", depth,
-                           d->max_depth);
+        return data_reject(d, at, "nesting depth %u exceeds the limit of %u", depth, d->max_depth);
     if (n > d->lim->max_fields)
         return data_reject(d, at, "%s of %zu entries exceeds the limit of %u", what, n,
                            d->lim->max_fields);

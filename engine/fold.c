@@ -1,8 +1,8 @@
 /* Rebuilding cases from the journal (pv_engine_fold) and applying HRMS records to the directory.
  *
  * Fold trusts the guards that ran when the record was accepted and re-runs only the effects, so
- * a case rebuilt after a crash equals the live one; it cross-checks what it computes (deadline,
- * chain) against the record and reports any difference as an integrity error. */
+ * a case rebuilt after a crash equals the live one; it cross-checks what it computes (state,
+ * desk, chain) against the record and reports any difference as an integrity error. */
 #include <stdio.h>
 #include <string.h>
 
@@ -119,10 +119,15 @@ int pv_engine_fold(const pv_engine_t *eng, pv_case_t *c, const pv_record_t *rec,
     } else {
         fold_timer(c, rec);
     }
-    if (c->state != state || c->deadline != rec->deadline ||
-        strcmp(c->assignee, rec->assignee) != 0) {
+    if (c->state != state || strcmp(c->assignee, rec->assignee) != 0) {
         *c = before;
-        return fail(err, errlen, rec, "state, desk or deadline differ from what the rules give");
+        return fail(err, errlen, rec, "state or desk differ from what the rules give");
+    }
+    /* The journaled deadline wins over a recomputed one: a holiday added to the calendar after
+     * the record was written must not make an honest journal unreadable (docs/SLA.md). */
+    if (c->deadline != rec->deadline) {
+        c->deadline = rec->deadline;
+        c->next_timer = pv__next_timer(c);
     }
     memcpy(c->hash, rec->hash, PV_HASH_LEN);
     return 0;

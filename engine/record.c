@@ -66,16 +66,19 @@ typedef struct {
     size_t off;
 } field_t;
 
-#define FIELD(name, type) {#name, type, offsetof(pv_record_t, name)}
+#define FIELD(name, type)                                                                          \
+    {                                                                                              \
+#name, type, offsetof(pv_record_t, name)                                                   \
+    }
 static const field_t fields[PV_RECORD_BODY_FIELDS] = {
-    FIELD(format, F_FORMAT),    FIELD(case_id, F_ID),         FIELD(seq, F_U64),
-    FIELD(case_type, F_STR),    FIELD(def_version, F_U32),    FIELD(kind, F_KIND),
-    FIELD(event_id, F_STR),     FIELD(event_type, F_STR),     FIELD(source, F_STR),
-    FIELD(actor, F_STR),        FIELD(actor_post, F_STR),     FIELD(actor_role, F_STR),
-    FIELD(event_time, F_STR),   FIELD(accepted_at, F_I64),    FIELD(prev_state, F_STR),
-    FIELD(new_state, F_STR),    FIELD(assignee, F_STR),       FIELD(deadline, F_I64),
-    FIELD(alert_level, F_U32),  FIELD(alert_target, F_STR),   FIELD(data, F_DATA),
-    FIELD(office, F_STR),       FIELD(prev_hash, F_HASH),
+    FIELD(format, F_FORMAT),   FIELD(case_id, F_ID),       FIELD(seq, F_U64),
+    FIELD(case_type, F_STR),   FIELD(def_version, F_U32),  FIELD(kind, F_KIND),
+    FIELD(event_id, F_STR),    FIELD(event_type, F_STR),   FIELD(source, F_STR),
+    FIELD(actor, F_STR),       FIELD(actor_post, F_STR),   FIELD(actor_role, F_STR),
+    FIELD(event_time, F_STR),  FIELD(accepted_at, F_I64),  FIELD(prev_state, F_STR),
+    FIELD(new_state, F_STR),   FIELD(assignee, F_STR),     FIELD(deadline, F_I64),
+    FIELD(alert_level, F_U32), FIELD(alert_target, F_STR), FIELD(data, F_DATA),
+    FIELD(office, F_STR),      FIELD(prev_hash, F_HASH),
 };
 #undef FIELD
 
@@ -191,10 +194,34 @@ static int skip_values(const uint8_t **pp, const uint8_t *end, uint64_t pending)
             skip = b & 0x1f;
         } else {
             static const uint8_t lenbytes[] = {
-                /* c4 bin8 .. c9 ext32 */ 1, 2, 4, 1, 2, 4,
-                /* ca float32 .. d3 int64 (fixed payloads, below) */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                /* d4 fixext1 .. d8 fixext16 */ 0, 0, 0, 0, 0,
-                /* d9 str8 .. df map32 */ 1, 2, 4, 2, 4, 2, 4};
+                /* c4 bin8 .. c9 ext32 */ 1,
+                2,
+                4,
+                1,
+                2,
+                4,
+                /* ca float32 .. d3 int64 (fixed payloads, below) */ 0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                /* d4 fixext1 .. d8 fixext16 */ 0,
+                0,
+                0,
+                0,
+                0,
+                /* d9 str8 .. df map32 */ 1,
+                2,
+                4,
+                2,
+                4,
+                2,
+                4};
             static const uint8_t fixed[] = {4, 8, 1, 2, 4, 8, 1, 2, 4, 8, 2, 3, 5, 9, 17};
             if (b == 0xc1)
                 return -1;
@@ -256,19 +283,24 @@ static int pack_field(msgpack_packer *pk, const pv_record_t *r, const field_t *f
         if (r->format != PV_RECORD_FORMAT)
             return PV_EINVAL;
         return PACKED(msgpack_pack_uint32(pk, r->format));
-    case F_U32: return PACKED(msgpack_pack_uint32(pk, *CAT(r, f, uint32_t)));
-    case F_U64: return PACKED(msgpack_pack_uint64(pk, *CAT(r, f, uint64_t)));
-    case F_I64: return PACKED(msgpack_pack_int64(pk, *CAT(r, f, int64_t)));
+    case F_U32:
+        return PACKED(msgpack_pack_uint32(pk, *CAT(r, f, uint32_t)));
+    case F_U64:
+        return PACKED(msgpack_pack_uint64(pk, *CAT(r, f, uint64_t)));
+    case F_I64:
+        return PACKED(msgpack_pack_int64(pk, *CAT(r, f, int64_t)));
     case F_ID:
         if (!r->case_id || !r->case_id[0])
             return PV_EINVAL;
         return pack_text(pk, *CAT(r, f, cstr_t));
-    case F_STR: return pack_text(pk, *CAT(r, f, cstr_t));
+    case F_STR:
+        return pack_text(pk, *CAT(r, f, cstr_t));
     case F_KIND:
         if ((unsigned)r->kind >= NKINDS)
             return PV_EINVAL;
         return pack_text(pk, kind_names[r->kind]);
-    case F_DATA: return pack_data(pk, r);
+    case F_DATA:
+        return pack_data(pk, r);
     case F_HASH:
         if (msgpack_pack_bin(pk, PV_HASH_LEN) != 0)
             return PV_ENOMEM;
@@ -592,8 +624,10 @@ static int read_text(cursor_t *c, const uint8_t **p, size_t *n)
     if (read_raw(c, 1, p, n) != 0)
         return PV_EFORMAT;
     switch (check_text(*p, *n)) {
-    case TEXT_NUL: return fail(c, "contains a NUL byte");
-    case TEXT_UTF8: return fail(c, "not valid UTF-8");
+    case TEXT_NUL:
+        return fail(c, "contains a NUL byte");
+    case TEXT_UTF8:
+        return fail(c, "not valid UTF-8");
     }
     return 0;
 }
@@ -691,13 +725,18 @@ static int read_field(cursor_t *c, const field_t *f, pv_record_t *r, char **strs
             return PV_EFORMAT;
         *AT(r, f, uint32_t) = (uint32_t)u;
         return 0;
-    case F_U64: return read_uint(c, UINT64_MAX, AT(r, f, uint64_t));
-    case F_I64: return read_i64(c, AT(r, f, int64_t));
+    case F_U64:
+        return read_uint(c, UINT64_MAX, AT(r, f, uint64_t));
+    case F_I64:
+        return read_i64(c, AT(r, f, int64_t));
     case F_STR:
     case F_ID:
-    case F_KIND: return read_string_field(c, f, r, strs);
-    case F_DATA: return read_data(c, r);
-    case F_HASH: return read_hash(c, AT(r, f, uint8_t));
+    case F_KIND:
+        return read_string_field(c, f, r, strs);
+    case F_DATA:
+        return read_data(c, r);
+    case F_HASH:
+        return read_hash(c, AT(r, f, uint8_t));
     }
     return PV_EINVAL;
 }
@@ -748,8 +787,8 @@ static int read_wire(cursor_t *c, pv_record_t *r, const uint8_t **body, size_t *
  * it) followed by the NUL-terminated strings: each string's bytes and header are inside the
  * body, so 2 * body_len bytes always suffice. Returns 0, PV_EFORMAT (message in err) or
  * PV_ENOMEM; *out is untouched on failure. Any thread; the arena is not thread-safe. */
-int pv_record_decode(const void *bytes, size_t len, pv_arena_t *arena, pv_record_t *out,
-                     char *err, size_t errlen)
+int pv_record_decode(const void *bytes, size_t len, pv_arena_t *arena, pv_record_t *out, char *err,
+                     size_t errlen)
 {
     pv_record_t r;
     const uint8_t *body;

@@ -158,12 +158,18 @@ PV_TEST(engine, fold_refuses_broken_chains)
     memset(&d, 0, sizeof d);
     rec.prev_hash[0] ^= 1;
     PV_CHECK_EQ_INT(pv_engine_fold(f.eng, &d, &rec, &f.arena, err, sizeof err), PV_EINTEGRITY);
-    /* A record whose deadline is not what the rules give. */
+    /* A record whose state is not where its action leads. */
     rec.prev_hash[0] ^= 1;
-    rec.deadline += 1;
+    rec.new_state = "aa_granted";
     memset(&d, 0, sizeof d);
     PV_CHECK_EQ_INT(pv_engine_fold(f.eng, &d, &rec, &f.arena, err, sizeof err), PV_EINTEGRITY);
-    PV_CHECK(strstr(err, "deadline") != NULL);
+    PV_CHECK(strstr(err, "state or desk") != NULL);
+    /* A journaled deadline that a later calendar edit would compute differently is kept. */
+    rec.new_state = "estimate_submitted";
+    rec.deadline += 86400000;
+    memset(&d, 0, sizeof d);
+    PV_CHECK_EQ_INT(pv_engine_fold(f.eng, &d, &rec, &f.arena, err, sizeof err), 0);
+    PV_CHECK_EQ_INT(d.deadline, rec.deadline);
     for (int i = 0; i < 4; i++)
         pv_buf_close(&out[i]);
     pv_store_free(st);

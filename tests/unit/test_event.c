@@ -959,3 +959,20 @@ PV_TEST(event, rejection_text_is_printable_utf8)
         PV_CHECK((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80);
     fx_close();
 }
+
+PV_TEST(event, null_limits_are_defaults)
+{
+    fx_init();
+    hdrs_t hs;
+    hdrs_std(&hs, "application/json");
+    PV_CHECK_EQ_INT(pv_event_decode(hs.h, hs.n, "{\"a\":1}", 7, NULL, &arena, &ev, &rej), 0);
+    PV_CHECK_EQ_INT(
+        pv_event_decode_json("{" ATTRS "}", strlen("{" ATTRS "}"), NULL, &arena, &ev, &rej), 0);
+    /* An absurd depth limit is clamped, so recursion stays bounded. */
+    lim.max_depth = UINT32_MAX;
+    char json[2048];
+    nested_json(json, 200);
+    PV_CHECK_EQ_INT(dec_json(json, &ev), PV_EREJECTED);
+    PV_CHECK_EQ_STR(rej.message, "nesting depth 129 exceeds the limit of 128");
+    fx_close();
+}

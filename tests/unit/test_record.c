@@ -92,29 +92,75 @@ static void pack_body_alt(const pv_record_t *r, int idx, alt_fn alt, uint32_t co
             continue;
         }
         switch (i) {
-        case 0: msgpack_pack_uint32(&pk, r->format); break;
-        case 1: pack_cstr(&pk, r->case_id); break;
-        case 2: msgpack_pack_uint64(&pk, r->seq); break;
-        case 3: pack_cstr(&pk, r->case_type); break;
-        case 4: msgpack_pack_uint32(&pk, r->def_version); break;
-        case 5: pack_cstr(&pk, pv_record_kind_name(r->kind)); break;
-        case 6: pack_cstr(&pk, r->event_id); break;
-        case 7: pack_cstr(&pk, r->event_type); break;
-        case 8: pack_cstr(&pk, r->source); break;
-        case 9: pack_cstr(&pk, r->actor); break;
-        case 10: pack_cstr(&pk, r->actor_post); break;
-        case 11: pack_cstr(&pk, r->actor_role); break;
-        case 12: pack_cstr(&pk, r->event_time); break;
-        case 13: msgpack_pack_int64(&pk, r->accepted_at); break;
-        case 14: pack_cstr(&pk, r->prev_state); break;
-        case 15: pack_cstr(&pk, r->new_state); break;
-        case 16: pack_cstr(&pk, r->assignee); break;
-        case 17: msgpack_pack_int64(&pk, r->deadline); break;
-        case 18: msgpack_pack_uint32(&pk, r->alert_level); break;
-        case 19: pack_cstr(&pk, r->alert_target); break;
-        case 20: pv_buf_append(out, r->data, r->data_len); break;
-        case 21: pack_cstr(&pk, r->office); break;
-        case 22: msgpack_pack_bin_with_body(&pk, r->prev_hash, PV_HASH_LEN); break;
+        case 0:
+            msgpack_pack_uint32(&pk, r->format);
+            break;
+        case 1:
+            pack_cstr(&pk, r->case_id);
+            break;
+        case 2:
+            msgpack_pack_uint64(&pk, r->seq);
+            break;
+        case 3:
+            pack_cstr(&pk, r->case_type);
+            break;
+        case 4:
+            msgpack_pack_uint32(&pk, r->def_version);
+            break;
+        case 5:
+            pack_cstr(&pk, pv_record_kind_name(r->kind));
+            break;
+        case 6:
+            pack_cstr(&pk, r->event_id);
+            break;
+        case 7:
+            pack_cstr(&pk, r->event_type);
+            break;
+        case 8:
+            pack_cstr(&pk, r->source);
+            break;
+        case 9:
+            pack_cstr(&pk, r->actor);
+            break;
+        case 10:
+            pack_cstr(&pk, r->actor_post);
+            break;
+        case 11:
+            pack_cstr(&pk, r->actor_role);
+            break;
+        case 12:
+            pack_cstr(&pk, r->event_time);
+            break;
+        case 13:
+            msgpack_pack_int64(&pk, r->accepted_at);
+            break;
+        case 14:
+            pack_cstr(&pk, r->prev_state);
+            break;
+        case 15:
+            pack_cstr(&pk, r->new_state);
+            break;
+        case 16:
+            pack_cstr(&pk, r->assignee);
+            break;
+        case 17:
+            msgpack_pack_int64(&pk, r->deadline);
+            break;
+        case 18:
+            msgpack_pack_uint32(&pk, r->alert_level);
+            break;
+        case 19:
+            pack_cstr(&pk, r->alert_target);
+            break;
+        case 20:
+            pv_buf_append(out, r->data, r->data_len);
+            break;
+        case 21:
+            pack_cstr(&pk, r->office);
+            break;
+        case 22:
+            msgpack_pack_bin_with_body(&pk, r->prev_hash, PV_HASH_LEN);
+            break;
         }
     }
 }
@@ -277,9 +323,10 @@ PV_TEST(record, round_trip_every_field)
 
 PV_TEST(record, extreme_integers_round_trip)
 {
-    static const int64_t times[] = {0, 127, 128, 255, 256, 65535, 65536, 4294967295LL,
-                                    4294967296LL, -1, -32, -33, -128, -129, -32768, -32769,
-                                    -2147483648LL, -2147483649LL, INT64_MIN, INT64_MAX};
+    static const int64_t times[] = {0,      127,           128,           255,          256,
+                                    65535,  65536,         4294967295LL,  4294967296LL, -1,
+                                    -32,    -33,           -128,          -129,         -32768,
+                                    -32769, -2147483648LL, -2147483649LL, INT64_MIN,    INT64_MAX};
     pv_record_t r, d;
     pv_buf_t data, wire;
     pv_arena_t a;
@@ -372,6 +419,29 @@ PV_TEST(record, golden_vector)
     pv_buf_close(&wire);
 }
 
+/* docs/JOURNAL.md shows the same body, hash and phash in its worked example. */
+PV_TEST(record, golden_vector_matches_doc)
+{
+    size_t len;
+    char *doc = pv_test_read_file("docs/JOURNAL.md", &len);
+    PV_CHECK(doc != NULL);
+    if (!doc)
+        return;
+    char *start = strstr(doc, "```\ndc0017"), *end = start ? strstr(start + 3, "```") : NULL;
+    PV_CHECK(start && end);
+    if (start && end) {
+        size_t n = 0;
+        for (char *p = start + 4; p < end; p++)
+            if (*p != '\n')
+                start[n++] = *p;
+        start[n] = '\0';
+        PV_CHECK_EQ_STR(start, golden_body_hex);
+    }
+    PV_CHECK(strstr(end ? end : doc, golden_hash_hex) != NULL);
+    PV_CHECK(strstr(end ? end : doc, golden_phash_hex) != NULL);
+    free(doc);
+}
+
 PV_TEST(record, reencode_of_decoded_is_identical)
 {
     pv_record_t r, d;
@@ -428,8 +498,8 @@ PV_TEST(record, long_strings_use_wider_headers)
     pv_buf_init(&wire);
     pv_arena_init(&a, 0);
     golden_record(&r, &data);
-    r.event_time = big + sizeof big - 1 - 300;         /* str16 */
-    r.source = big;                                    /* str32, body becomes bin32 */
+    r.event_time = big + sizeof big - 1 - 300;        /* str16 */
+    r.source = big;                                   /* str32, body becomes bin32 */
     r.actor = "\xe0\xa4\xb0\xe0\xa4\xbe\xe0\xa4\xae"; /* Devanagari */
     pv_chain_t chain = {0};
     PV_CHECK(pv_record_seal(&r) == 0);
@@ -789,7 +859,8 @@ PV_TEST(record, decode_rejects_short_bins)
         at = 4 + ((size_t)wire.data[2] << 8 | wire.data[3]);
     PV_CHECK(wire.data[at] == 0xc4 && wire.data[at + 1] == 0x20);
     wire.data[at + 1] = 31;
-    PV_CHECK(decode_fails_with(wire.data, wire.len, "wire[1] hash: expected bin of 32 bytes, got 31"));
+    PV_CHECK(
+        decode_fails_with(wire.data, wire.len, "wire[1] hash: expected bin of 32 bytes, got 31"));
     pv_buf_close(&data);
     pv_buf_close(&wire);
 }

@@ -1,0 +1,114 @@
+/* Kafka, wrapped once (librdkafka). Nothing else in Pravah includes rdkafka.h.
+ *
+ * Configuration is a list of librdkafka properties (`kafka.*` keys of Pravah's config with the
+ * prefix removed), so TLS/SASL clusters need no code. Errors are sorted in one place into
+ * retriable, abort and fatal (pv_kafka_error_class).
+ *
+ * Ownership: producers and consumers are heap objects freed with their _free(). Messages returned
+ * by pv_consumer_poll borrow librdkafka's buffers until pv_kafka_msg_release(). Header arrays
+ * passed to pv_producer_send are copied by librdkafka before it returns.
+ * Threads: every function of one producer or consumer must be called from one thread; callbacks
+ * run on that thread inside _poll/_flush (librdkafka's rule for the application's poll thread). */
+#ifndef PRAVAH_KAFKA_H
+#define PRAVAH_KAFKA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pravah/event.h"
+
+#define PV_KAFKA_MAX_HEADERS 32
+
+typedef struct pv_kv_s {
+    const char *key, *value;
+} pv_kv_t;
+
+typedef enum {
+    PV_KAFKA_OK = 0,
+    PV_KAFKA_RETRIABLE, /* try again (back-pressure, leader change, timeout) */
+    PV_KAFKA_ABORT,     /* give up this batch and rebuild from the journal */
+    PV_KAFKA_FATAL      /* stop the process: configuration or fencing problem */
+} pv_kafka_class_t;
+
+typedef struct pv_kafka_msg_s {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp_ms;
+    const void *key;
+    size_t key_len;
+    const void *value;
+    size_t value_len;
+    pv_header_t headers[PV_KAFKA_MAX_HEADERS];
+    size_t nheaders;
+    int err;             /* librdkafka error code, 0 = a message */
+    const char *errstr;  /* when err != 0 */
+    void *opaque;        /* the rd_kafka_message_t */
+} pv_kafka_msg_t;
+
+/* ---- producer ---- */
+
+typedef struct pv_producer_s pv_producer_t;
+/* Called once per message sent: err 0 when the broker acknowledged it. `opaque` as given to send. */
+typedef void (*pv_delivery_cb)(void *ctx, void *opaque, int err, const char *errstr,
+                               int32_t partition, int64_t offset);
+
+/* Idempotent producer (enable.idempotence=true, acks=all) unless props override. */
+pv_producer_t *pv_producer_new(const pv_kv_t *props, size_t nprops, pv_delivery_cb cb, void *ctx,
+                               char *err, size_t errlen);
+void pv_producer_free(pv_producer_t *p);
+/* Queues one message. partition -1: by key (librdkafka's default murmur2-random partitioner,
+ * the same as Java clients). Returns 0, or a pv_kafka_class_t for the enqueue failure
+ * (PV_KAFKA_RETRIABLE when the local queue is full: poll and retry). */
+int pv_producer_send(pv_producer_t *p, const char *topic, int32_t partition, const void *key,
+                     size_t key_len, const void *value, size_t value_len,
+                     const pv_header_t *headers, size_t nheaders, void *opaque);
+/* Serves delivery callbacks. */
+void pv_producer_poll(pv_producer_t *p, int timeout_ms);
+/* Waits until everything queued is delivered or timeout; returns 0 or -1 on timeout. */
+int pv_producer_flush(pv_producer_t *p, int timeout_ms);
+/* Partition count of a topic (metadata request), or a negative value on failure. */
+int pv_producer_partitions(pv_producer_t *p, const char *topic, int timeout_ms);
+
+/* ---- consumer (group member) ---- */
+
+typedef struct pv_consumer_s pv_consumer_t;
+/* Rebalance callbacks: the partitions of `topic` being assigned or revoked. On assignment, start
+ * positions may be set with pv_consumer_seek_on_assign (else the committed offsets are used). */
+typedef void (*pv_rebalance_cb)(void *ctx, pv_consumer_t *c, int assigned, const char *topic,
+                                const int32_t *partitions, size_t n);
+
+/* A group member subscribed to `topic`, offsets committed only by pv_consumer_commit
+ * (enable.auto.commit=false), starting from the earliest offset when none is committed. */
+pv_consumer_t *pv_consumer_new(const pv_kv_t *props, size_t nprops, const char *group,
+                               const char *topic, pv_rebalance_cb cb, void *ctx, char *err,
+                               size_t errlen);
+void pv_consumer_free(pv_consumer_t *c);
+/* Returns 1 with *msg filled, 0 on timeout; msg->err != 0 for consumer errors (still release). */
+int pv_consumer_poll(pv_consumer_t *c, int timeout_ms, pv_kafka_msg_t *msg);
+void pv_kafka_msg_release(pv_kafka_msg_t *msg);
+/* Synchronously commits `next_offset` (the offset of the next message to read) for a partition. */
+int pv_consumer_commit(pv_consumer_t *c, const char *topic, int32_t partition,
+                       int64_t next_offset);
+/* Pauses or resumes fetching one partition (back-pressure). */
+int pv_consumer_pause(pv_consumer_t *c, const char *topic, int32_t partition, int pause);
+/* Leaves the group cleanly (revoke callbacks run). */
+void pv_consumer_close(pv_consumer_t *c);
+
+/* ---- reading a whole partition (rebuild, audit) ---- */
+
+typedef int (*pv_partition_cb)(void *ctx, const pv_kafka_msg_t *msg);
+/* Reads topic/partition from its low watermark up to the high watermark measured at the start,
+ * calling cb for every message; stops early if cb returns non-zero (returned). Returns 0, or a
+ * negative value with err filled. */
+int pv_partition_read(const pv_kv_t *props, size_t nprops, const char *topic, int32_t partition,
+                      pv_partition_cb cb, void *ctx, char *err, size_t errlen);
+/* Low and high watermarks of a partition. */
+int pv_kafka_watermarks(const pv_kv_t *props, size_t nprops, const char *topic, int32_t partition,
+                        int64_t *low, int64_t *high, char *err, size_t errlen);
+
+/* The three classes of librdkafka errors (STYLE.md "Errors"). */
+pv_kafka_class_t pv_kafka_error_class(int err);
+const char *pv_kafka_err2str(int err);
+
+#endif

@@ -254,7 +254,9 @@ static int skip_values(const uint8_t **pp, const uint8_t *end, uint64_t pending)
 
 static int pack_text(msgpack_packer *pk, const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
+    if (!s)
+        s = ""; /* documented: NULL encodes as the empty string */
+    size_t n = strlen(s);
     if (n > UINT32_MAX || check_text((const uint8_t *)s, n) != TEXT_OK)
         return PV_EINVAL;
     if (msgpack_pack_str(pk, n) != 0)
@@ -333,7 +335,8 @@ static int sink_write(void *data, const char *p, size_t n)
         if (n > sizeof s->block)
             return pv_buf_append(s->buf, p, n) == 0 ? 0 : -1;
     }
-    memcpy(s->block + s->len, p, n);
+    if (n)
+        memcpy(s->block + s->len, p, n);
     s->len += n;
     return 0;
 }

@@ -1,0 +1,415 @@
+/* librdkafka behind connectors/kafka.h. */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka.h"
+
+struct pv_producer_s {
+    rd_kafka_t *rk;
+    pv_delivery_cb cb;
+    void *ctx;
+};
+
+struct pv_consumer_s {
+    rd_kafka_t *rk;
+    char *topic;
+    pv_rebalance_cb cb;
+    void *ctx;
+};
+
+pv_kafka_class_t pv_kafka_error_class(int err)
+{
+    switch ((rd_kafka_resp_err_t)err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR: return PV_KAFKA_OK;
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS: return PV_KAFKA_RETRIABLE;
+    case RD_KAFKA_RESP_ERR__FATAL:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR_PRODUCER_FENCED:
+    case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH:
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: return PV_KAFKA_FATAL;
+    default: return PV_KAFKA_ABORT;
+    }
+}
+
+const char *pv_kafka_err2str(int err)
+{
+    return rd_kafka_err2str((rd_kafka_resp_err_t)err);
+}
+
+/* Builds a configuration: Pravah's defaults first, then the user's properties over them. */
+static rd_kafka_conf_t *make_conf(const pv_kv_t *defaults, size_t ndef, const pv_kv_t *props,
+                                  size_t nprops, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    for (size_t i = 0; i < ndef + nprops; i++) {
+        const pv_kv_t *kv = i < ndef ? &defaults[i] : &props[i - ndef];
+        if (rd_kafka_conf_set(conf, kv->key, kv->value, err, errlen) != RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    return conf;
+}
+
+static void set_headers(rd_kafka_message_t *m, pv_kafka_msg_t *out)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    out->nheaders = 0;
+    if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;
+    const char *name;
+    const void *val;
+    size_t size;
+    for (size_t i = 0; out->nheaders < PV_KAFKA_MAX_HEADERS &&
+                       rd_kafka_header_get_all(hdrs, i, &name, &val, &size) ==
+                           RD_KAFKA_RESP_ERR_NO_ERROR;
+         i++)
+        out->headers[out->nheaders++] = (pv_header_t){name, val ? val : "", val ? size : 0};
+}
+
+static void fill_msg(rd_kafka_message_t *m, pv_kafka_msg_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->opaque = m;
+    out->err = m->err;
+    out->topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+    out->partition = m->partition;
+    out->offset = m->offset;
+    if (m->err) {
+        out->errstr = rd_kafka_message_errstr(m);
+        return;
+    }
+    rd_kafka_timestamp_type_t tst;
+    out->timestamp_ms = rd_kafka_message_timestamp(m, &tst);
+    out->key = m->key;
+    out->key_len = m->key_len;
+    out->value = m->payload ? m->payload : "";
+    out->value_len = m->len;
+    set_headers(m, out);
+}
+
+void pv_kafka_msg_release(pv_kafka_msg_t *msg)
+{
+    if (msg->opaque)
+        rd_kafka_message_destroy(msg->opaque);
+    msg->opaque = NULL;
+}
+
+/* ---- producer ---- */
+
+static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    pv_producer_t *p = opaque;
+    if (p->cb)
+        p->cb(p->ctx, m->_private, m->err, m->err ? rd_kafka_err2str(m->err) : "", m->partition,
+              m->offset);
+}
+
+pv_producer_t *pv_producer_new(const pv_kv_t *props, size_t nprops, pv_delivery_cb cb, void *ctx,
+                               char *err, size_t errlen)
+{
+    static const pv_kv_t defaults[] = {
+        {"enable.idempotence", "true"}, {"acks", "all"},         {"linger.ms", "5"},
+        {"compression.type", "lz4"},    {"message.max.bytes", "4000000"},
+    };
+    pv_producer_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    rd_kafka_conf_t *conf = make_conf(defaults, sizeof defaults / sizeof defaults[0], props,
+                                      nprops, err, errlen);
+    if (!conf) {
+        free(p);
+        return NULL;
+    }
+    p->cb = cb;
+    p->ctx = ctx;
+    rd_kafka_conf_set_opaque(conf, p);
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
+    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errlen);
+    if (!p->rk) {
+        rd_kafka_conf_destroy(conf);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void pv_producer_free(pv_producer_t *p)
+{
+    if (!p)
+        return;
+    rd_kafka_flush(p->rk, 10000);
+    rd_kafka_destroy(p->rk);
+    free(p);
+}
+
+int pv_producer_send(pv_producer_t *p, const char *topic, int32_t partition, const void *key,
+                     size_t key_len, const void *value, size_t value_len,
+                     const pv_header_t *headers, size_t nheaders, void *opaque)
+{
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(nheaders ? nheaders : 1);
+    for (size_t i = 0; i < nheaders; i++)
+        rd_kafka_header_add(hdrs, headers[i].key, -1, headers[i].value,
+                            (ssize_t)headers[i].value_len);
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_KEY((void *)key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+        RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    if (e) {
+        rd_kafka_headers_destroy(hdrs); /* ownership passes to librdkafka only on success */
+        return pv_kafka_error_class(e) == PV_KAFKA_OK ? PV_KAFKA_ABORT : (int)pv_kafka_error_class(e);
+    }
+    return 0;
+}
+
+void pv_producer_poll(pv_producer_t *p, int timeout_ms)
+{
+    rd_kafka_poll(p->rk, timeout_ms);
+}
+
+int pv_producer_flush(pv_producer_t *p, int timeout_ms)
+{
+    return rd_kafka_flush(p->rk, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
+}
+
+int pv_producer_partitions(pv_producer_t *p, const char *topic, int timeout_ms)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    int n = -1;
+    if (rkt && rd_kafka_metadata(p->rk, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+            n = md->topics[0].partition_cnt;
+        rd_kafka_metadata_destroy(md);
+    }
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
+    return n;
+}
+
+/* ---- consumer ---- */
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    pv_consumer_t *c = opaque;
+    int32_t ids[1024];
+    size_t n = 0;
+    for (int i = 0; i < parts->cnt && n < 1024; i++)
+        if (strcmp(parts->elems[i].topic, c->topic) == 0)
+            ids[n++] = parts->elems[i].partition;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        /* The application rebuilds state before any message of these partitions is served:
+         * rd_kafka_assign only starts fetching, and we poll no messages inside this callback. */
+        if (c->cb)
+            c->cb(c->ctx, c, 1, c->topic, ids, n);
+        rd_kafka_assign(rk, parts);
+    } else {
+        if (c->cb)
+            c->cb(c->ctx, c, 0, c->topic, ids, n);
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+pv_consumer_t *pv_consumer_new(const pv_kv_t *props, size_t nprops, const char *group,
+                               const char *topic, pv_rebalance_cb cb, void *ctx, char *err,
+                               size_t errlen)
+{
+    const pv_kv_t defaults[] = {
+        {"group.id", group},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", "earliest"},
+        {"partition.assignment.strategy", "range,roundrobin"},
+        {"session.timeout.ms", "6000"},
+        {"heartbeat.interval.ms", "1000"},
+        {"fetch.wait.max.ms", "10"},
+    };
+    pv_consumer_t *c = calloc(1, sizeof *c);
+    rd_kafka_conf_t *conf = NULL;
+    if (!c || !(c->topic = strdup(topic))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (!(conf = make_conf(defaults, sizeof defaults / sizeof defaults[0], props, nprops, err,
+                           errlen)))
+        goto fail;
+    c->cb = cb;
+    c->ctx = ctx;
+    rd_kafka_conf_set_opaque(conf, c);
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    if (!(c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen)))
+        goto fail;
+    conf = NULL;
+    rd_kafka_poll_set_consumer(c->rk);
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(c->rk, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (e) {
+        snprintf(err, errlen, "subscribe %s: %s", topic, rd_kafka_err2str(e));
+        goto fail;
+    }
+    return c;
+fail:
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    if (c && c->rk)
+        rd_kafka_destroy(c->rk);
+    if (c)
+        free(c->topic);
+    free(c);
+    return NULL;
+}
+
+int pv_consumer_poll(pv_consumer_t *c, int timeout_ms, pv_kafka_msg_t *msg)
+{
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
+    if (!m)
+        return 0;
+    fill_msg(m, msg);
+    return 1;
+}
+
+int pv_consumer_commit(pv_consumer_t *c, const char *topic, int32_t partition,
+                       int64_t next_offset)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = next_offset;
+    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, 0);
+    rd_kafka_topic_partition_list_destroy(l);
+    return e;
+}
+
+int pv_consumer_pause(pv_consumer_t *c, const char *topic, int32_t partition, int pause)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, partition);
+    rd_kafka_resp_err_t e = pause ? rd_kafka_pause_partitions(c->rk, l)
+                                  : rd_kafka_resume_partitions(c->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    return e;
+}
+
+void pv_consumer_close(pv_consumer_t *c)
+{
+    rd_kafka_consumer_close(c->rk);
+}
+
+void pv_consumer_free(pv_consumer_t *c)
+{
+    if (!c)
+        return;
+    rd_kafka_destroy(c->rk);
+    free(c->topic);
+    free(c);
+}
+
+/* ---- whole partitions ---- */
+
+static rd_kafka_t *plain_consumer(const pv_kv_t *props, size_t nprops, char *err, size_t errlen)
+{
+    static const pv_kv_t defaults[] = {
+        {"group.id", "pravah-reader"}, /* required by librdkafka; never joins: we assign() */
+        {"enable.auto.commit", "false"},
+        {"enable.partition.eof", "true"},
+        {"fetch.wait.max.ms", "10"},
+    };
+    rd_kafka_conf_t *conf = make_conf(defaults, sizeof defaults / sizeof defaults[0], props,
+                                      nprops, err, errlen);
+    if (!conf)
+        return NULL;
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
+    if (!rk)
+        rd_kafka_conf_destroy(conf);
+    return rk;
+}
+
+int pv_kafka_watermarks(const pv_kv_t *props, size_t nprops, const char *topic, int32_t partition,
+                        int64_t *low, int64_t *high, char *err, size_t errlen)
+{
+    rd_kafka_t *rk = plain_consumer(props, nprops, err, errlen);
+    if (!rk)
+        return -1;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, partition, low, high, 5000);
+    if (e)
+        snprintf(err, errlen, "watermarks of %s [%d]: %s", topic, partition, rd_kafka_err2str(e));
+    rd_kafka_destroy(rk);
+    return e ? -1 : 0;
+}
+
+static int read_until(rd_kafka_t *rk, int64_t high, pv_partition_cb cb, void *ctx, char *err,
+                      size_t errlen)
+{
+    int rc = 0;
+    for (int64_t next = 0; next < high && rc == 0;) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1000);
+        if (!m)
+            continue;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            next = m->offset;
+        } else if (m->err) {
+            snprintf(err, errlen, "reading: %s", rd_kafka_message_errstr(m));
+            rc = pv_kafka_error_class(m->err) == PV_KAFKA_RETRIABLE ? 0 : -1;
+        } else {
+            pv_kafka_msg_t msg;
+            fill_msg(m, &msg);
+            next = m->offset + 1;
+            if (m->offset < high)
+                rc = cb(ctx, &msg);
+        }
+        rd_kafka_message_destroy(m);
+    }
+    return rc;
+}
+
+int pv_partition_read(const pv_kv_t *props, size_t nprops, const char *topic, int32_t partition,
+                      pv_partition_cb cb, void *ctx, char *err, size_t errlen)
+{
+    int64_t low, high;
+    rd_kafka_t *rk = plain_consumer(props, nprops, err, errlen);
+    if (!rk)
+        return -1;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high,
+                                                             10000);
+    int rc = -1;
+    if (e) {
+        snprintf(err, errlen, "watermarks of %s [%d]: %s", topic, partition, rd_kafka_err2str(e));
+        goto out;
+    }
+    rc = 0;
+    if (high <= low)
+        goto out;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = low;
+    rd_kafka_assign(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    rc = read_until(rk, high, cb, ctx, err, errlen);
+out:
+    rd_kafka_destroy(rk);
+    return rc;
+}

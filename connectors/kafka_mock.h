@@ -7,8 +7,10 @@
  *
  * Ownership: pv_kafka_mock_new returns a heap object freed with pv_kafka_mock_free, which stops
  * the brokers. Strings it returns live as long as the mock. Topic names are copied.
- * Threads: the brokers run on librdkafka's own threads; every pv_kafka_mock_* function must be
- * called from one application thread. The log callback runs on librdkafka's threads. */
+ * Threads: the brokers run on librdkafka's own threads. Create topics before anything else; after
+ * that, pv_kafka_mock_check_watermarks may run on one thread (it blocks on network round trips)
+ * while another calls the fault-injection functions, which only post to the mock's thread.
+ * The log callback runs on librdkafka's threads. */
 #ifndef PRAVAH_KAFKA_MOCK_H
 #define PRAVAH_KAFKA_MOCK_H
 

@@ -336,7 +336,7 @@ int pv_engine_apply(const pv_engine_t *eng, const pv_case_t *cur, const pv_event
         cvals[i] = (pv_value_t){.kind = PV_VAL_INT, .u.i = 0};
     pv_expr_env_t env = {args, ev, cvals, cur ? (int64_t)cur->seq : 0,
                          cur ? cur->created_at : now, cur ? cur->entered_at : now, now,
-                         actor.role, actor.post, actor.office};
+                         actor.role, actor.post, actor.office, ev->subject, dir};
     const char *office = case_office(def, a, cur, args, &actor);
     const pv_office_t *off = dir && office[0] ? pv_directory_office(dir, office) : NULL;
     if ((rc = check_guards(def, a, cur, &env, rej)) ||
@@ -350,7 +350,9 @@ int pv_engine_apply(const pv_engine_t *eng, const pv_case_t *cur, const pv_event
 
     build_next(def, a, cur, ev, &actor, office, &tmp);
     tmp.state = (uint16_t)target_state(a, cur, &env);
-    pv__copy(tmp.assignee, sizeof tmp.assignee, assignee);
+    /* A closed case is pending with nobody, whatever desk took the last action. */
+    pv__copy(tmp.assignee, sizeof tmp.assignee,
+             def->states[tmp.state].terminal ? "" : assignee);
     pv__apply_sets(a, &env, &tmp);
     pv__finish_transition(&tmp, cur, now);
     fill_record(rec, &tmp, cur, ev, &actor, now);

@@ -11,7 +11,7 @@
 
 typedef enum {
     N_LIT, N_ARG, N_EVFIELD, N_CASEFIELD, N_SEQ, N_CREATED, N_ENTERED, N_NOW,
-    N_ACTOR_ROLE, N_ACTOR_POST, N_ACTOR_OFFICE, N_DAYS, N_HAS_ARG, N_HAS_EV,
+    N_ACTOR_ROLE, N_ACTOR_POST, N_ACTOR_OFFICE, N_CASE_ID, N_REPORTS_TO, N_DAYS, N_HAS_ARG, N_HAS_EV,
     N_NOT, N_NEG, N_OR, N_AND, N_EQ, N_NE, N_LT, N_LE, N_GT, N_GE, N_ADD, N_SUB, N_MUL, N_DIV,
     N_MOD
 } node_op_t;
@@ -167,6 +167,17 @@ static pv_expr_t *parse_call(parser_t *ps, const char *name, size_t len)
             n->index = (size_t)i;
         else if (n && !(n->text = strndup(f, flen)))
             fail(ps, "out of memory");
+    } else if (len == 10 && memcmp(name, "reports_to", 10) == 0) {
+        pv_expr_t *sub = parse_or(ps);
+        pv_expr_t *sup = sub && accept(ps, ",") ? parse_or(ps) : NULL;
+        if (sub && !sup)
+            fail(ps, "reports_to() takes two posts: reports_to(SUBORDINATE, SUPERIOR)");
+        n = sub && sup ? node(ps, N_REPORTS_TO, sub, sup) : NULL;
+        if (!n) {
+            pv_expr_free(sub);
+            pv_expr_free(sup);
+            return NULL;
+        }
     } else {
         fail(ps, "unknown function '%.*s'", (int)len, name);
         return NULL;
@@ -185,7 +196,7 @@ static const struct {
 } builtins[] = {
     {"case.seq", N_SEQ},           {"case.created_at", N_CREATED}, {"case.entered_at", N_ENTERED},
     {"now", N_NOW},                {"actor.role", N_ACTOR_ROLE},   {"actor.post", N_ACTOR_POST},
-    {"actor.office", N_ACTOR_OFFICE},
+    {"actor.office", N_ACTOR_OFFICE}, {"case.id", N_CASE_ID},
 };
 
 static pv_expr_t *resolve_name(parser_t *ps, const char *name, size_t len)
@@ -488,6 +499,14 @@ static pv_value_t eval(const pv_expr_t *e, const pv_expr_env_t *env)
     case N_ACTOR_ROLE: return v_str(env->actor_role);
     case N_ACTOR_POST: return v_str(env->actor_post);
     case N_ACTOR_OFFICE: return v_str(env->actor_office);
+    case N_CASE_ID: return v_str(env->case_id);
+    case N_REPORTS_TO: {
+        a = eval(e->a, env);
+        b = eval(e->b, env);
+        if (!env->dir || a.kind != PV_VAL_STR || b.kind != PV_VAL_STR)
+            return NIL;
+        return v_bool(pv_directory_reports_to(env->dir, a.u.s.ptr, b.u.s.ptr));
+    }
     case N_HAS_ARG: return v_bool(env->args && env->args[e->index].kind != PV_VAL_NIL);
     case N_HAS_EV: return v_bool(env->event && pv_event_field(env->event, e->text) != NULL);
     case N_DAYS: {

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "pravah/directory.h"
 #include "pravah/event.h"
 
 typedef struct pv_expr_s pv_expr_t;
@@ -29,6 +30,8 @@ typedef struct pv_expr_env_s {
     const pv_value_t *case_fields;
     int64_t case_seq, created_at, entered_at, now;
     const char *actor_role, *actor_post, *actor_office;
+    const char *case_id;
+    const pv_directory_t *dir; /* for reports_to(); NULL makes it nil */
 } pv_expr_env_t;
 
 /* Parses src. On error returns PV_EINVAL with a message like "unknown name 'case.amt' at column 3". */

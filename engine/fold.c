@@ -66,7 +66,7 @@ static int fold_event(const pv_def_t *def, pv_case_t *c, const pv_case_t *before
     pv_expr_env_t env = {args, &ev, cvals, before ? (int64_t)before->seq : 0,
                          before ? before->created_at : rec->accepted_at,
                          before ? before->entered_at : rec->accepted_at, rec->accepted_at,
-                         rec->actor_role, rec->actor_post, ""};
+                         rec->actor_role, rec->actor_post, "", rec->case_id, NULL};
     pv__apply_sets(a, &env, c);
     c->state = (uint16_t)state;
     c->seq = rec->seq;

@@ -172,6 +172,39 @@ static uint64_t load_be(const uint8_t *p, size_t n)
     return v;
 }
 
+/* For the tags c4..df: bytes of the big-endian length after the tag, 0 for fixed payloads. */
+/* clang-format off */
+static const uint8_t tag_lenbytes[0xdf - 0xc4 + 1] = {
+    1, 2, 4, 1, 2, 4,             /* c4-c6 bin, c7-c9 ext */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* ca-cb float, cc-cf uint, d0-d3 int */
+    0, 0, 0, 0, 0,                /* d4-d8 fixext */
+    1, 2, 4, 2, 4, 2, 4,          /* d9-db str, dc-dd array, de-df map */
+};
+/* Payload bytes of the fixed-size tags ca..d8 (a fixext's include its type byte). */
+static const uint8_t tag_fixed[0xd8 - 0xca + 1] = {4, 8, 1, 2, 4, 8, 1, 2, 4, 8, 2, 3, 5, 9, 17};
+/* clang-format on */
+
+/* Reads what follows tag b (0xc4..0xdf) at *pp: payload bytes to skip and nested values to add.
+ * Returns -1 when the length is truncated. */
+static int long_header(uint8_t b, const uint8_t **pp, const uint8_t *end, uint64_t *skip,
+                       uint64_t *items)
+{
+    if (b >= 0xca && b <= 0xd8) {
+        *skip = tag_fixed[b - 0xca];
+        return 0;
+    }
+    size_t lb = tag_lenbytes[b - 0xc4];
+    if ((size_t)(end - *pp) < lb)
+        return -1;
+    uint64_t n = load_be(*pp, lb);
+    *pp += lb;
+    if (b >= 0xdc)
+        *items = b >= 0xde ? 2 * n : n;
+    else
+        *skip = n + (b >= 0xc7 && b <= 0xc9); /* ext: type byte */
+    return 0;
+}
+
 /* Skips `pending` complete msgpack values at *pp (no recursion: maps and arrays add their items
  * to the count). Returns 0, or -1 when the bytes are truncated or hold the never-used tag 0xc1. */
 static int skip_values(const uint8_t **pp, const uint8_t *end, uint64_t pending)
@@ -186,59 +219,14 @@ static int skip_values(const uint8_t **pp, const uint8_t *end, uint64_t pending)
         pending--;
         if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
             continue;
-        if (b <= 0x8f) {
+        if (b <= 0x8f)
             items = 2u * (b & 0x0f);
-        } else if (b <= 0x9f) {
+        else if (b <= 0x9f)
             items = b & 0x0f;
-        } else if (b <= 0xbf) {
+        else if (b <= 0xbf)
             skip = b & 0x1f;
-        } else {
-            static const uint8_t lenbytes[] = {
-                /* c4 bin8 .. c9 ext32 */ 1,
-                2,
-                4,
-                1,
-                2,
-                4,
-                /* ca float32 .. d3 int64 (fixed payloads, below) */ 0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                0,
-                /* d4 fixext1 .. d8 fixext16 */ 0,
-                0,
-                0,
-                0,
-                0,
-                /* d9 str8 .. df map32 */ 1,
-                2,
-                4,
-                2,
-                4,
-                2,
-                4};
-            static const uint8_t fixed[] = {4, 8, 1, 2, 4, 8, 1, 2, 4, 8, 2, 3, 5, 9, 17};
-            if (b == 0xc1)
-                return -1;
-            size_t lb = lenbytes[b - 0xc4];
-            if (b >= 0xca && b <= 0xd8) {
-                skip = fixed[b - 0xca];
-            } else {
-                if ((size_t)(end - p) < lb)
-                    return -1;
-                uint64_t n = load_be(p, lb);
-                p += lb;
-                if (b >= 0xdc)
-                    items = b >= 0xde ? 2 * n : n;
-                else
-                    skip = n + (b >= 0xc7 && b <= 0xc9); /* ext: type byte */
-            }
-        }
+        else if (b == 0xc1 || long_header(b, &p, end, &skip, &items) != 0)
+            return -1;
         if (skip > (uint64_t)(end - p))
             return -1;
         p += skip;

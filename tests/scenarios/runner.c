@@ -304,9 +304,11 @@ static void expect_alerts(run_t *r, yaml_node_t *list)
             const char *got = record_field(&rec, map[m].field, buf, sizeof buf);
             int ok = strcmp(map[m].key, "at") == 0 ? same_time(r, pv_yaml_str(v), rec.accepted_at)
                                                    : same_text(pv_yaml_str(v), got);
+            if (!ok && strcmp(map[m].key, "at") == 0)
+                pv_time_format(rec.accepted_at, IST_MIN, buf);
             if (!ok)
                 failf(r, v, "alert %zu %s: expected '%s', got '%s'", k, map[m].key,
-                      pv_yaml_str(v), got);
+                      pv_yaml_str(v), strcmp(map[m].key, "at") == 0 ? buf : got);
         }
     }
     if (k < pv_yaml_len(list))
@@ -567,12 +569,16 @@ static int run_file(const char *file, int verbose)
     run_t r = {.file = file, .verbose = verbose};
     char *text, err[1024];
     size_t len;
-    if (pv_file_read(file, &text, &len, err, sizeof err) != 0 ||
-        pv_yaml_open(&r.y, text, len, file, err, sizeof err) != 0) {
+    if (pv_file_read(file, &text, &len, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    int rc = pv_yaml_open(&r.y, text, len, file, err, sizeof err);
     free(text);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
     yaml_node_t *root = pv_yaml_root(&r.y);
     static const char *const keys[] = {"title", "start", "definitions", "directory", "steps",
                                        NULL};

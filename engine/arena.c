@@ -1,4 +1,5 @@
-/* Bump allocator: chunks in a list, the newest first. */
+/* Bump allocator: a list of chunks in allocation order; reset rewinds to the first chunk and
+ * reuses every chunk already allocated, so a steady-state batch loop never calls malloc. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,63 +13,58 @@ struct pv_arena_chunk_s {
 
 void pv_arena_init(pv_arena_t *a, size_t chunk_size)
 {
-    a->head = NULL;
+    a->head = a->cur = NULL;
     a->chunk_size = chunk_size ? chunk_size : 64 * 1024;
-}
-
-static void free_chunks(pv_arena_chunk_t *c)
-{
-    while (c) {
-        pv_arena_chunk_t *next = c->next;
-        free(c);
-        c = next;
-    }
 }
 
 void pv_arena_reset(pv_arena_t *a)
 {
-    if (!a->head)
-        return;
-    /* Keep the oldest chunk (the last in the list): steady-state batches then never malloc. */
-    pv_arena_chunk_t *c = a->head, *keep = NULL;
-    while (c->next)
-        c = c->next;
-    keep = c;
-    for (c = a->head; c != keep;) {
-        pv_arena_chunk_t *next = c->next;
-        free(c);
-        c = next;
-    }
-    keep->used = 0;
-    a->head = keep;
+    for (pv_arena_chunk_t *c = a->head; c; c = c->next)
+        c->used = 0;
+    a->cur = a->head;
 }
 
 void pv_arena_close(pv_arena_t *a)
 {
-    free_chunks(a->head);
-    a->head = NULL;
+    for (pv_arena_chunk_t *c = a->head; c;) {
+        pv_arena_chunk_t *next = c->next;
+        free(c);
+        c = next;
+    }
+    a->head = a->cur = NULL;
+}
+
+/* A chunk with room for size bytes: the current one, a later one kept from before a reset, or a
+ * new one appended to the list. */
+static pv_arena_chunk_t *chunk_for(pv_arena_t *a, size_t size)
+{
+    pv_arena_chunk_t *c = a->cur, *last = NULL;
+    for (; c; last = c, c = c->next)
+        if (c->size - c->used >= size)
+            return a->cur = c;
+    size_t cap = size > a->chunk_size ? size : a->chunk_size;
+    c = malloc(sizeof *c + cap);
+    if (!c)
+        return NULL;
+    c->size = cap;
+    c->used = 0;
+    c->next = NULL;
+    if (!last)
+        for (last = a->head; last && last->next; last = last->next)
+            ;
+    if (last)
+        last->next = c;
+    else
+        a->head = c;
+    return a->cur = c;
 }
 
 void *pv_arena_alloc(pv_arena_t *a, size_t size)
 {
-    size = (size + 7) & ~(size_t)7;
-    pv_arena_chunk_t *c = a->head;
-    if (!c || c->size - c->used < size) {
-        size_t cap = size > a->chunk_size ? size : a->chunk_size;
-        c = malloc(sizeof *c + cap);
-        if (!c)
-            return NULL;
-        c->size = cap;
-        c->used = 0;
-        if (a->head && size > a->chunk_size) {
-            /* An oversized block goes behind the current chunk so its free space stays usable. */
-            c->next = a->head->next;
-            a->head->next = c;
-        } else {
-            c->next = a->head;
-            a->head = c;
-        }
-    }
+    size = (size + 15) & ~(size_t)15;
+    pv_arena_chunk_t *c = chunk_for(a, size ? size : 16);
+    if (!c)
+        return NULL;
     void *p = c->mem + c->used;
     c->used += size;
     return p;

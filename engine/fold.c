@@ -45,6 +45,13 @@ static int fold_event(const pv_def_t *def, pv_case_t *c, const pv_case_t *before
     if (idx < 0)
         return fail(err, errlen, rec, "event type names no action of its definition");
     const pv_actiondef_t *a = &def->actions[idx];
+    int reachable = 0;
+    for (size_t i = 0; i < a->nto; i++)
+        reachable |= a->to[i].state == state ||
+                     (a->to[i].state == PV_DEF_STAY && before && before->state == state);
+    if (!reachable)
+        return fail(err, errlen, rec, "state or desk differ from what the rules give: its action "
+                                      "cannot lead to its new_state");
     pv_event_t ev;
     pv_value_t args[PV_DEF_MAX_FIELDS], cvals[PV_CASE_FIELDS_MAX];
     pv_reject_t rej;
@@ -133,13 +140,26 @@ int pv_engine_fold(const pv_engine_t *eng, pv_case_t *c, const pv_record_t *rec,
     return 0;
 }
 
-int pv_engine_update_directory(const pv_engine_t *eng, pv_directory_t *dir,
-                               const pv_record_t *rec, pv_arena_t *arena)
+/* The action of an event record, or NULL for timer records and unknown actions. */
+static const pv_actiondef_t *record_action(const pv_engine_t *eng, const pv_record_t *rec)
 {
     const pv_def_t *def = pv_engine_definition(eng, rec->case_type, (int)rec->def_version);
     const char *dot = strrchr(rec->event_type, '.');
     int idx = def && dot && rec->kind == PV_KIND_EVENT ? pv__def_action_index(def, dot + 1) : -1;
-    if (idx < 0 || def->actions[idx].directory == PV_DIR_NONE)
+    return idx < 0 ? NULL : &def->actions[idx];
+}
+
+int pv_engine_directory_effect(const pv_engine_t *eng, const pv_record_t *rec)
+{
+    const pv_actiondef_t *a = record_action(eng, rec);
+    return a && a->directory != PV_DIR_NONE;
+}
+
+int pv_engine_update_directory(const pv_engine_t *eng, pv_directory_t *dir,
+                               const pv_record_t *rec, pv_arena_t *arena)
+{
+    const pv_actiondef_t *a = record_action(eng, rec);
+    if (!a || a->directory == PV_DIR_NONE)
         return 0;
     pv_event_t ev;
     if (record_event(rec, arena, &ev) != 0)
@@ -148,13 +168,14 @@ int pv_engine_update_directory(const pv_engine_t *eng, pv_directory_t *dir,
     const pv_value_t *name = pv_event_field(&ev, "name");
     const char *nm = name && name->kind == PV_VAL_STR ? name->u.s.ptr : off ? off->name : "";
     const pv_value_t *post = NULL;
-    switch (def->actions[idx].directory) {
+    switch (a->directory) {
     case PV_DIR_APPOINT: post = pv_event_field(&ev, "post"); break;
     case PV_DIR_TRANSFER: post = pv_event_field(&ev, "to_post"); break;
     default: break;
     }
     char name_copy[256];
     pv__copy(name_copy, sizeof name_copy, nm); /* nm may point into the entry being replaced */
-    return pv_directory_put_officer(dir, rec->case_id, name_copy,
-                                    post && post->kind == PV_VAL_STR ? post->u.s.ptr : "");
+    int rc = pv_directory_put_officer(dir, rec->case_id, name_copy,
+                                      post && post->kind == PV_VAL_STR ? post->u.s.ptr : "");
+    return rc ? rc : 1;
 }

@@ -30,6 +30,7 @@ static const char *const kind_names[] = {
 };
 #define NKINDS (sizeof kind_names / sizeof kind_names[0])
 
+/* The kind's name as the body spells it; "unknown" outside the enum. Any thread. */
 const char *pv_record_kind_name(pv_record_kind_t kind)
 {
     if ((unsigned)kind >= NKINDS)
@@ -37,6 +38,7 @@ const char *pv_record_kind_name(pv_record_kind_t kind)
     return kind_names[kind];
 }
 
+/* Parses a kind name. Returns 0 or PV_EINVAL (*out untouched). Any thread. */
 int pv_record_kind_parse(const char *name, pv_record_kind_t *out)
 {
     for (size_t i = 0; name && i < NKINDS; i++) {
@@ -66,20 +68,19 @@ typedef struct {
     size_t off;
 } field_t;
 
-#define FIELD(name, type)                                                                          \
-    {                                                                                              \
-#name, type, offsetof(pv_record_t, name)                                                   \
-    }
+/* clang-format off */
+#define FIELD(name, type) {#name, type, offsetof(pv_record_t, name)}
 static const field_t fields[PV_RECORD_BODY_FIELDS] = {
-    FIELD(format, F_FORMAT),   FIELD(case_id, F_ID),       FIELD(seq, F_U64),
-    FIELD(case_type, F_STR),   FIELD(def_version, F_U32),  FIELD(kind, F_KIND),
-    FIELD(event_id, F_STR),    FIELD(event_type, F_STR),   FIELD(source, F_STR),
-    FIELD(actor, F_STR),       FIELD(actor_post, F_STR),   FIELD(actor_role, F_STR),
-    FIELD(event_time, F_STR),  FIELD(accepted_at, F_I64),  FIELD(prev_state, F_STR),
-    FIELD(new_state, F_STR),   FIELD(assignee, F_STR),     FIELD(deadline, F_I64),
-    FIELD(alert_level, F_U32), FIELD(alert_target, F_STR), FIELD(data, F_DATA),
-    FIELD(office, F_STR),      FIELD(prev_hash, F_HASH),
+    FIELD(format, F_FORMAT),    FIELD(case_id, F_ID),        FIELD(seq, F_U64),
+    FIELD(case_type, F_STR),    FIELD(def_version, F_U32),   FIELD(kind, F_KIND),
+    FIELD(event_id, F_STR),     FIELD(event_type, F_STR),    FIELD(source, F_STR),
+    FIELD(actor, F_STR),        FIELD(actor_post, F_STR),    FIELD(actor_role, F_STR),
+    FIELD(event_time, F_STR),   FIELD(accepted_at, F_I64),   FIELD(prev_state, F_STR),
+    FIELD(new_state, F_STR),    FIELD(assignee, F_STR),      FIELD(deadline, F_I64),
+    FIELD(alert_level, F_U32),  FIELD(alert_target, F_STR),  FIELD(data, F_DATA),
+    FIELD(office, F_STR),       FIELD(prev_hash, F_HASH),
 };
+/* clang-format on */
 #undef FIELD
 
 typedef const char *cstr_t; /* so that AT/CAT can add const to a string pointer */
@@ -440,6 +441,10 @@ int pv_record_encode(const pv_record_t *r, pv_buf_t *out)
     if (rc != 0)
         goto out;
     size_t body_len = out->len - start;
+    if (body_len > UINT32_MAX) {
+        rc = PV_ERANGE; /* beyond bin32 */
+        goto out;
+    }
     h[0] = 0x95;
     size_t hl = 1 + bin_header(body_len, h + 1);
     rc = pv_buf_append(out, h, hl); /* grows the buffer by hl; contents fixed just below */

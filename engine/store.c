@@ -206,8 +206,8 @@ int pv_store_fold(pv_store_t *st, const pv_record_t *rec, pv_arena_t *arena, cha
         return rc;
     st->chain.pseq = rec->pseq;
     memcpy(st->chain.head, rec->phash, PV_HASH_LEN);
-    if (st->dir)
-        pv_engine_update_directory(st->eng, st->dir, rec, arena);
+    /* No directory change here: the directory topic, read in full, is the directory's history
+     * across all partitions; replaying one partition's HRMS records could roll it back. */
     return 0;
 }
 

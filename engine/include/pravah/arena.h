@@ -1,7 +1,8 @@
 /* Bump allocator for per-message and per-batch allocations (h2o's req->pool).
  *
  * Ownership: the arena owns every block it hands out; pv_arena_reset() releases them all at once
- * (keeping the first chunk for reuse), pv_arena_close() frees everything. Not thread-safe. */
+ * (keeping every chunk for reuse: memory stays at the high-water mark of one batch),
+ * pv_arena_close() frees everything. Not thread-safe. */
 #ifndef PRAVAH_ARENA_H
 #define PRAVAH_ARENA_H
 
@@ -9,7 +10,8 @@
 
 typedef struct pv_arena_chunk_s pv_arena_chunk_t;
 typedef struct pv_arena_s {
-    pv_arena_chunk_t *head;
+    pv_arena_chunk_t *head; /* chunks in allocation order */
+    pv_arena_chunk_t *cur;  /* the chunk allocations come from now */
     size_t chunk_size;
 } pv_arena_t;
 

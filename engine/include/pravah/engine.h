@@ -67,9 +67,13 @@ int pv_engine_fold(const pv_engine_t *eng, pv_case_t *c, const pv_record_t *rec,
                    char *err, size_t errlen);
 
 /* After an accepted record of an hrms action with a `directory:` effect, changes the directory
- * accordingly (appoint, transfer, relieve). Returns 0 when the record has no such effect. */
+ * accordingly (appoint, transfer, relieve). Returns 1 when it did, 0 when the record has no such
+ * effect, or a negative PV_E* code. */
 int pv_engine_update_directory(const pv_engine_t *eng, pv_directory_t *dir,
                                const pv_record_t *rec, pv_arena_t *arena);
+
+/* 1 when rec is an event record whose action changes the directory. */
+int pv_engine_directory_effect(const pv_engine_t *eng, const pv_record_t *rec);
 
 const char *pv_case_state_name(const pv_case_t *c);
 bool pv_case_is_terminal(const pv_case_t *c);

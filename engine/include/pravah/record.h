@@ -96,7 +96,7 @@ int pv_record_seal(pv_record_t *r);
 /* Sets r->pseq, r->pprev, r->phash from the chain head and advances the chain. r must be sealed. */
 void pv_record_link(pv_record_t *r, pv_chain_t *chain);
 /* Encodes the full 5-element wire record (appends). r must be sealed and linked (not checked).
- * Returns as pv_record_encode_body(). */
+ * Returns as pv_record_encode_body(), or PV_ERANGE for a body over 4 GiB. */
 int pv_record_encode(const pv_record_t *r, pv_buf_t *out);
 
 /* Decodes a wire record. Checks the structure, not the chains: exact element counts and types,

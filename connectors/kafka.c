@@ -329,6 +329,22 @@ void pv_consumer_free(pv_consumer_t *c)
     free(c);
 }
 
+int64_t pv_consumer_lag(pv_consumer_t *c, const char *topic, int32_t partition)
+{
+    int64_t low, high;
+    if (rd_kafka_get_watermark_offsets(c->rk, topic, partition, &low, &high) != 0 || high < 0)
+        return -1;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(l, topic, partition);
+    int64_t lag = -1;
+    if (rd_kafka_position(c->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR && tp->offset >= 0)
+        lag = high - tp->offset;
+    else if (rd_kafka_position(c->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        lag = high - low;
+    rd_kafka_topic_partition_list_destroy(l);
+    return lag < 0 ? 0 : lag;
+}
+
 /* ---- whole partitions ---- */
 
 static rd_kafka_t *plain_consumer(const pv_kv_t *props, size_t nprops, char *err, size_t errlen)
@@ -412,4 +428,45 @@ int pv_partition_read(const pv_kv_t *props, size_t nprops, const char *topic, in
 out:
     rd_kafka_destroy(rk);
     return rc;
+}
+
+struct pv_reader_s {
+    rd_kafka_t *rk;
+};
+
+pv_reader_t *pv_reader_new(const pv_kv_t *props, size_t nprops, const char *topic,
+                           int32_t partition, int64_t offset, char *err, size_t errlen)
+{
+    pv_reader_t *r = calloc(1, sizeof *r);
+    if (!r || !(r->rk = plain_consumer(props, nprops, err, errlen))) {
+        free(r);
+        return NULL;
+    }
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset =
+        offset == -2 ? RD_KAFKA_OFFSET_BEGINNING : offset == -1 ? RD_KAFKA_OFFSET_END : offset;
+    rd_kafka_assign(r->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    return r;
+}
+
+int pv_reader_poll(pv_reader_t *r, int timeout_ms, pv_kafka_msg_t *msg)
+{
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, timeout_ms);
+    if (!m)
+        return 0;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        rd_kafka_message_destroy(m);
+        return 0;
+    }
+    fill_msg(m, msg);
+    return 1;
+}
+
+void pv_reader_free(pv_reader_t *r)
+{
+    if (!r)
+        return;
+    rd_kafka_destroy(r->rk);
+    free(r);
 }

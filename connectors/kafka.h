@@ -95,6 +95,19 @@ int pv_consumer_pause(pv_consumer_t *c, const char *topic, int32_t partition, in
 /* Leaves the group cleanly (revoke callbacks run). */
 void pv_consumer_close(pv_consumer_t *c);
 
+/* Consumer lag of a partition from cached watermarks and the current position; -1 if unknown. */
+int64_t pv_consumer_lag(pv_consumer_t *c, const char *topic, int32_t partition);
+
+/* ---- reading one partition without a group (directory tail) ---- */
+
+typedef struct pv_reader_s pv_reader_t;
+/* Starts reading topic/partition at `offset` (or -2: the beginning, -1: the end). */
+pv_reader_t *pv_reader_new(const pv_kv_t *props, size_t nprops, const char *topic,
+                           int32_t partition, int64_t offset, char *err, size_t errlen);
+/* Returns 1 with *msg (release it), 0 on timeout or end of partition. */
+int pv_reader_poll(pv_reader_t *r, int timeout_ms, pv_kafka_msg_t *msg);
+void pv_reader_free(pv_reader_t *r);
+
 /* ---- reading a whole partition (rebuild, audit) ---- */
 
 typedef int (*pv_partition_cb)(void *ctx, const pv_kafka_msg_t *msg);

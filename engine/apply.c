@@ -336,8 +336,9 @@ int pv_engine_apply(const pv_engine_t *eng, const pv_case_t *cur, const pv_event
         cvals[i] = (pv_value_t){.kind = PV_VAL_INT, .u.i = 0};
     pv_expr_env_t env = {args, ev, cvals, cur ? (int64_t)cur->seq : 0,
                          cur ? cur->created_at : now, cur ? cur->entered_at : now, now,
-                         actor.role, actor.post, actor.office, ev->subject, dir};
+                         actor.role, actor.post, actor.office, ev->subject, NULL, dir};
     const char *office = case_office(def, a, cur, args, &actor);
+    env.case_office = office;
     const pv_office_t *off = dir && office[0] ? pv_directory_office(dir, office) : NULL;
     if ((rc = check_guards(def, a, cur, &env, rej)) ||
         (rc = check_limit(def, a, args, &actor, off ? off->kind : NULL, rej)) ||

@@ -11,7 +11,7 @@
 
 typedef enum {
     N_LIT, N_ARG, N_EVFIELD, N_CASEFIELD, N_SEQ, N_CREATED, N_ENTERED, N_NOW,
-    N_ACTOR_ROLE, N_ACTOR_POST, N_ACTOR_OFFICE, N_CASE_ID, N_REPORTS_TO, N_DAYS, N_HAS_ARG, N_HAS_EV,
+    N_ACTOR_ROLE, N_ACTOR_POST, N_ACTOR_OFFICE, N_CASE_ID, N_CASE_OFFICE, N_REPORTS_TO, N_DAYS, N_HAS_ARG, N_HAS_EV,
     N_NOT, N_NEG, N_OR, N_AND, N_EQ, N_NE, N_LT, N_LE, N_GT, N_GE, N_ADD, N_SUB, N_MUL, N_DIV,
     N_MOD
 } node_op_t;
@@ -197,6 +197,7 @@ static const struct {
     {"case.seq", N_SEQ},           {"case.created_at", N_CREATED}, {"case.entered_at", N_ENTERED},
     {"now", N_NOW},                {"actor.role", N_ACTOR_ROLE},   {"actor.post", N_ACTOR_POST},
     {"actor.office", N_ACTOR_OFFICE}, {"case.id", N_CASE_ID},
+    {"case.office", N_CASE_OFFICE},
 };
 
 static pv_expr_t *resolve_name(parser_t *ps, const char *name, size_t len)
@@ -500,6 +501,7 @@ static pv_value_t eval(const pv_expr_t *e, const pv_expr_env_t *env)
     case N_ACTOR_POST: return v_str(env->actor_post);
     case N_ACTOR_OFFICE: return v_str(env->actor_office);
     case N_CASE_ID: return v_str(env->case_id);
+    case N_CASE_OFFICE: return v_str(env->case_office);
     case N_REPORTS_TO: {
         a = eval(e->a, env);
         b = eval(e->b, env);

@@ -30,7 +30,7 @@ typedef struct pv_expr_env_s {
     const pv_value_t *case_fields;
     int64_t case_seq, created_at, entered_at, now;
     const char *actor_role, *actor_post, *actor_office;
-    const char *case_id;
+    const char *case_id, *case_office;
     const pv_directory_t *dir; /* for reports_to(); NULL makes it nil */
 } pv_expr_env_t;
 

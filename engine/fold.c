@@ -73,7 +73,7 @@ static int fold_event(const pv_def_t *def, pv_case_t *c, const pv_case_t *before
     pv_expr_env_t env = {args, &ev, cvals, before ? (int64_t)before->seq : 0,
                          before ? before->created_at : rec->accepted_at,
                          before ? before->entered_at : rec->accepted_at, rec->accepted_at,
-                         rec->actor_role, rec->actor_post, "", rec->case_id, NULL};
+                         rec->actor_role, rec->actor_post, "", rec->case_id, rec->office, NULL};
     pv__apply_sets(a, &env, c);
     c->state = (uint16_t)state;
     c->seq = rec->seq;
@@ -133,6 +133,8 @@ int pv_engine_fold(const pv_engine_t *eng, pv_case_t *c, const pv_record_t *rec,
     /* The journaled deadline wins over a recomputed one: a holiday added to the calendar after
      * the record was written must not make an honest journal unreadable (docs/SLA.md). */
     if (c->deadline != rec->deadline) {
+        if (rec->kind == PV_KIND_EVENT)
+            c->armed_at = rec->accepted_at;
         c->deadline = rec->deadline;
         c->next_timer = pv__next_timer(c);
     }

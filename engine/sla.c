@@ -38,8 +38,10 @@ static const pv_escstep_t *ladder_step(const pv_statedef_t *st, size_t level)
 /* When escalation level `level` (1-based) fires, given when the previous level fired. */
 static pv_time_t level_time(const pv_case_t *c, size_t level)
 {
+    /* A deadline already past when it was set (a case re-entering an overdue stage) breaches
+     * at that moment, never before the event that set it. */
     if (level == 1)
-        return c->deadline + 1;
+        return c->deadline + 1 > c->armed_at ? c->deadline + 1 : c->armed_at;
     const pv_escstep_t *s = ladder_step(&c->def->states[c->state], level);
     if (s->after_days == 0)
         return c->last_alert_at;
@@ -47,13 +49,13 @@ static pv_time_t level_time(const pv_case_t *c, size_t level)
     return pv_calendar_due(c->def->calendar, c->last_alert_at - 1, s->after_days, s->working) + 1;
 }
 
-/* Reminder i fires `days` calendar days before the deadline; one that would fall before the
- * state was entered does not apply. Returns 0 when it does not apply. */
+/* Reminder i fires `days` calendar days before the deadline; one whose time had already passed
+ * when the deadline was set does not apply. Returns 0 when it does not apply. */
 static pv_time_t reminder_time(const pv_case_t *c, size_t i)
 {
     const pv_statedef_t *st = &c->def->states[c->state];
     pv_time_t t = c->deadline + 1 - st->reminders[i] * DAY_MS;
-    return t > c->entered_at ? t : 0;
+    return t > c->armed_at ? t : 0;
 }
 
 /* The earliest pending timer: a reminder (*reminder set to its index) or the next level. */

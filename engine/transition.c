@@ -238,6 +238,7 @@ void pv__finish_transition(pv_case_t *next, const pv_case_t *before, pv_time_t n
     pv_time_t deadline = pv__deadline(next);
     if (!before || deadline != before->deadline || next->entered_at != before->entered_at) {
         next->deadline = deadline;
+        next->armed_at = now;
         next->esc_level = 0;
         next->reminders_sent = 0;
         next->last_alert_at = 0;

@@ -7,6 +7,7 @@
 static const pv_command_t commands[] = {
     {"defs", "check, list and draw workflow definitions", pv_cmd_defs},
     {"demo", "walk cases through the engine on a simulated clock", pv_cmd_demo},
+    {"advance", "the advancer worker: intake -> engine -> journal, delay alerts", pv_cmd_advance},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

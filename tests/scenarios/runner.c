@@ -523,6 +523,7 @@ static int same_case(const pv_case_t *a, const pv_case_t *b)
            a->seq == b->seq && a->actions_done == b->actions_done &&
            a->created_at == b->created_at && a->entered_at == b->entered_at &&
            a->deadline == b->deadline && a->last_alert_at == b->last_alert_at &&
+           a->armed_at == b->armed_at &&
            a->next_timer == b->next_timer && strcmp(a->assignee, b->assignee) == 0 &&
            strcmp(a->previous, b->previous) == 0 && strcmp(a->creator_post, b->creator_post) == 0 &&
            strcmp(a->office, b->office) == 0 && strcmp(a->creator, b->creator) == 0 &&

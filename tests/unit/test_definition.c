@@ -63,7 +63,7 @@ static const char *load_error(const char *name)
     do {                                                                                           \
         const char *h_ = (hay);                                                                    \
         if (!strstr(h_, (needle)))                                                                 \
-            pv_test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", h_, (needle));     \
+            pv_test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", h_, (needle));      \
     } while (0)
 
 /* ---- the real definitions ---- */
@@ -183,8 +183,10 @@ PV_TEST(definition, dot_of_works)
         pv_def_write_dot(def, f);
         fclose(f);
         PV_CHECK(strncmp(text, "digraph \"works_v2\" {", 20) == 0);
-        CHECK_HAS(text, "\"start\" -> \"estimate_submitted\" [label=\"submit_estimate\\nJE,SDO\"];");
-        CHECK_HAS(text, "\"fs_granted\" -> \"ts_granted\" [label=\"grant_ts\\nJE,SDO,XEN,SE,CE\"];");
+        CHECK_HAS(text,
+                  "\"start\" -> \"estimate_submitted\" [label=\"submit_estimate\\nJE,SDO\"];");
+        CHECK_HAS(text,
+                  "\"fs_granted\" -> \"ts_granted\" [label=\"grant_ts\\nJE,SDO,XEN,SE,CE\"];");
         CHECK_HAS(text, "\"in_execution\" -> \"in_execution\" [label=\"record_mb\\n");
         CHECK_HAS(text, "\"completed\" [shape=doublecircle];");
         CHECK_HAS(text, "label=\"in_execution\\ndue: planned_completion\"");
@@ -428,5 +430,6 @@ PV_TEST(definition, header_values)
               "t.yaml:2: '0' is out of range");
     CHECK_HAS(load_text_error("workflow: w\nversion: 1\ncalendar: h\noffice: desk\n"),
               "t.yaml:4: office must be actor or field:NAME");
-    CHECK_HAS(load_text_error("workflow: w\nversion: 1\ncalendar: h\n"), "t.yaml:1: missing states");
+    CHECK_HAS(load_text_error("workflow: w\nversion: 1\ncalendar: h\n"),
+              "t.yaml:1: missing states");
 }

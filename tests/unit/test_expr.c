@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "expr.h"
+#include "pravah/directory.h"
 #include "pvtest.h"
 
 /* The action declares amount, rate, note and opt; the workflow declares case fields total, due. */
@@ -48,7 +49,8 @@ static void make_env(pv_expr_env_t *env, pv_value_t *args, pv_value_t *cf, pv_ev
                            .now = 5000,
                            .actor_role = "JE",
                            .actor_post = "JE-GGN-1",
-                           .actor_office = "ULB-GGN"};
+                           .actor_office = "ULB-GGN",
+                           .case_id = "WMS/ULB-GGN/2026/000001"};
 }
 
 /* Parses and evaluates src in the fixed environment. Only for results that do not borrow from
@@ -71,18 +73,18 @@ static pv_value_t eval_src(const char *src)
 }
 
 /* Checks that src evaluates to the integer i. */
-#define CHECK_INT(src, want)                                                                          \
+#define CHECK_INT(src, want)                                                                       \
     do {                                                                                           \
         pv_value_t v_ = eval_src(src);                                                             \
         PV_CHECK_EQ_INT(v_.kind, PV_VAL_INT);                                                      \
-        PV_CHECK_EQ_INT(v_.u.i, (want));                                                              \
+        PV_CHECK_EQ_INT(v_.u.i, (want));                                                           \
     } while (0)
 
-#define CHECK_BOOL(src, want)                                                                         \
+#define CHECK_BOOL(src, want)                                                                      \
     do {                                                                                           \
         pv_value_t v_ = eval_src(src);                                                             \
         PV_CHECK_EQ_INT(v_.kind, PV_VAL_BOOL);                                                     \
-        PV_CHECK_EQ_INT(v_.u.b, (want));                                                              \
+        PV_CHECK_EQ_INT(v_.u.b, (want));                                                           \
     } while (0)
 
 #define CHECK_NIL(src) PV_CHECK_EQ_INT(eval_src(src).kind, PV_VAL_NIL)
@@ -106,7 +108,7 @@ static const char *parse_error(const char *src)
     do {                                                                                           \
         const char *h_ = (hay);                                                                    \
         if (!strstr(h_, (needle)))                                                                 \
-            pv_test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", h_, (needle));     \
+            pv_test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", h_, (needle));      \
     } while (0)
 
 PV_TEST(expr, mul_binds_tighter_than_add)
@@ -412,4 +414,55 @@ PV_TEST(expr, literals)
     CHECK_INT("007", 7);
     /* true/false are whole words: `trueish` is an (absent) event field. */
     CHECK_NIL("trueish");
+}
+
+PV_TEST(expr, case_id_is_a_string)
+{
+    CHECK_BOOL("case.id == 'WMS/ULB-GGN/2026/000001'", true);
+    CHECK_NIL("case.id < 'X'");
+}
+
+/* Evaluates src with a directory: SDO-1 reports to XEN-1, which reports to SE-1. */
+static pv_value_t eval_with_dir(const char *src, int with_dir)
+{
+    pv_value_t args[4], cf[2], out = {.kind = PV_VAL_NIL};
+    pv_event_t ev;
+    pv_expr_env_t env;
+    pv_expr_t *e = NULL;
+    char err[256] = "";
+    pv_directory_t *dir = pv_directory_new();
+    PV_CHECK(dir != NULL);
+    if (!dir)
+        return out;
+    PV_CHECK_EQ_INT(pv_directory_put_office(dir, "ULB-GGN", "Gurugram", "corporation", NULL, NULL),
+                    0);
+    PV_CHECK_EQ_INT(pv_directory_put_post(dir, "SE-1", "SE", "ULB-GGN", NULL), 0);
+    PV_CHECK_EQ_INT(pv_directory_put_post(dir, "XEN-1", "XEN", "ULB-GGN", "SE-1"), 0);
+    PV_CHECK_EQ_INT(pv_directory_put_post(dir, "SDO-1", "SDO", "ULB-GGN", "XEN-1"), 0);
+    make_env(&env, args, cf, &ev);
+    env.dir = with_dir ? dir : NULL;
+    if (pv_expr_parse(src, &names, &e, err, sizeof err) == 0) {
+        pv_expr_eval(e, &env, &out);
+        pv_expr_free(e);
+    } else {
+        pv_test_fail(__FILE__, __LINE__, "parse of \"%s\" failed: %s", src, err);
+    }
+    pv_directory_free(dir);
+    return out;
+}
+
+PV_TEST(expr, reports_to)
+{
+    pv_value_t v = eval_with_dir("reports_to('SDO-1', 'SE-1')", 1);
+    PV_CHECK(v.kind == PV_VAL_BOOL && v.u.b);
+    v = eval_with_dir("reports_to('SDO-1', 'XEN-1') && !reports_to('SE-1', 'SDO-1')", 1);
+    PV_CHECK(v.kind == PV_VAL_BOOL && v.u.b);
+    v = eval_with_dir("reports_to('NOPE', 'SE-1')", 1);
+    PV_CHECK(v.kind == PV_VAL_BOOL && !v.u.b);
+    PV_CHECK_EQ_INT(eval_with_dir("reports_to(opt, 'SE-1')", 1).kind, PV_VAL_NIL);
+    PV_CHECK_EQ_INT(eval_with_dir("reports_to(1, 'SE-1')", 1).kind, PV_VAL_NIL);
+    PV_CHECK_EQ_INT(eval_with_dir("reports_to('SDO-1', 'SE-1')", 0).kind, PV_VAL_NIL);
+    CHECK_HAS(parse_error("reports_to('SDO-1')"), "reports_to() takes two posts");
+    CHECK_HAS(parse_error("reports_to('SDO-1', )"), "unexpected ')'");
+    CHECK_HAS(parse_error("reports_to('a', 'b', 'c')"), "expected ')'");
 }

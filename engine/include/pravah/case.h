@@ -33,6 +33,7 @@ typedef struct pv_case_s {
     uint64_t actions_done;    /* bit i: action i applied at least once */
     pv_time_t created_at, entered_at; /* entered_at: when the state or the desk last changed */
     pv_time_t deadline;       /* 0: none */
+    pv_time_t armed_at;       /* when the current deadline was set: no timer fires before it */
     pv_time_t last_alert_at;  /* when the last escalation step fired */
     pv_time_t next_timer;     /* when pv_engine_fire has work for this case; 0: never */
     char assignee[PV_POST_ID_MAX];

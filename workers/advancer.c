@@ -1,0 +1,539 @@
+/* pravah advance: poll, decide, emit, commit. See advancer.h and docs/ADVANCER.md. */
+#include <msgpack.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "advancer.h"
+#include "kafka.h"
+#include "log.h"
+#include "pravah/store.h"
+
+#define MAX_PARTITIONS 256
+#define MAX_PROPS 64
+#define TIMER_SLICE 256 /* timer records per partition per loop: a few ms of work at most */
+
+typedef struct partition_s {
+    pv_store_t *store;
+    int64_t done_upto;  /* intake offsets <= this already reached the journal or rejected */
+    int64_t next_commit; /* -1: nothing to commit */
+} partition_t;
+
+typedef struct metrics_s {
+    atomic_llong consumed, applied, redelivered, journaled, alerts, batches, batch_us_sum,
+        batch_us_last, cases, timers, lag;
+    atomic_llong rejected[PV_REJ_PRECONDITION + 1];
+} metrics_t;
+
+struct pv_advancer_s {
+    const pv_config_t *cfg;
+    pv_engine_t *eng;
+    pv_directory_t *dir;
+    const pv_clock_t *clock;
+    pv_kv_t props[MAX_PROPS];
+    size_t nprops;
+    const char *t_intake, *t_journal, *t_rejected, *t_directory, *group;
+    int64_t batch_max, batch_ms;
+    pv_producer_t *prod;
+    pv_consumer_t *cons;
+    pv_reader_t *dir_reader;
+    partition_t *parts[MAX_PARTITIONS];
+    pv_arena_t arena;
+    pv_buf_t wire;
+    int32_t cur_partition;  /* partition of the event being applied (record callback) */
+    int64_t cur_offset;
+    atomic_int failed;      /* a delivery failed: fatal */
+    int fatal;
+    metrics_t m;
+};
+
+static void on_delivery(void *ctx, void *opaque, int err, const char *errstr, int32_t partition,
+                        int64_t offset)
+{
+    (void)opaque, (void)offset;
+    pv_advancer_t *adv = ctx;
+    if (err) {
+        char p[16];
+        snprintf(p, sizeof p, "%d", partition);
+        pv_log("error", "delivery failed: records not acknowledged", "error", errstr,
+               "partition", p, NULL);
+        atomic_store(&adv->failed, 1);
+    }
+}
+
+/* Sends, retrying while librdkafka's local queue is full (back-pressure). */
+static int produce(pv_advancer_t *adv, const char *topic, int32_t partition, const char *key,
+                const void *value, size_t len, const pv_header_t *h, size_t nh)
+{
+    for (;;) {
+        int rc = pv_producer_send(adv->prod, topic, partition, key, strlen(key), value, len, h, nh,
+                                  NULL);
+        if (rc != PV_KAFKA_RETRIABLE)
+            return rc;
+        pv_producer_poll(adv->prod, 10);
+    }
+}
+
+/* ---- directory: seed + the directory topic ---- */
+
+static void publish_directory_change(pv_advancer_t *adv, const char *officer_id)
+{
+    const pv_officer_t *o = pv_directory_officer(adv->dir, officer_id);
+    if (!o)
+        return;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    const char *kv[] = {"officer", o->id, "name", o->name, "post", o->post};
+    msgpack_pack_map(&pk, 3);
+    for (int i = 0; i < 6; i++) {
+        msgpack_pack_str(&pk, strlen(kv[i]));
+        msgpack_pack_str_body(&pk, kv[i], strlen(kv[i]));
+    }
+    produce(adv, adv->t_directory, 0, o->id, sb.data, sb.size, NULL, 0);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* Applies one directory-topic message {officer, name, post}. */
+static void apply_directory_msg(pv_advancer_t *adv, const pv_kafka_msg_t *msg)
+{
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    char f[3][128] = {"", "", ""};
+    static const char *const names[] = {"officer", "name", "post"};
+    if (msgpack_unpack_next(&up, msg->value, msg->value_len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+        up.data.type == MSGPACK_OBJECT_MAP)
+        for (uint32_t i = 0; i < up.data.via.map.size; i++) {
+            msgpack_object *k = &up.data.via.map.ptr[i].key, *v = &up.data.via.map.ptr[i].val;
+            for (int j = 0; j < 3; j++)
+                if (k->type == MSGPACK_OBJECT_STR && v->type == MSGPACK_OBJECT_STR &&
+                    k->via.str.size == strlen(names[j]) &&
+                    memcmp(k->via.str.ptr, names[j], k->via.str.size) == 0)
+                    snprintf(f[j], sizeof f[j], "%.*s", (int)v->via.str.size, v->via.str.ptr);
+        }
+    msgpack_unpacked_destroy(&up);
+    if (f[0][0] && pv_directory_put_officer(adv->dir, f[0], f[1], f[2]) != 0)
+        pv_log("warn", "directory change not applied", "officer", f[0], "post", f[2], NULL);
+}
+
+static void poll_directory(pv_advancer_t *adv, int timeout_ms)
+{
+    pv_kafka_msg_t msg;
+    while (pv_reader_poll(adv->dir_reader, timeout_ms, &msg) == 1) {
+        if (!msg.err)
+            apply_directory_msg(adv, &msg);
+        pv_kafka_msg_release(&msg);
+        timeout_ms = 0;
+    }
+}
+
+/* ---- journal and rejected ---- */
+
+static int on_record(void *ctx, const pv_record_t *rec)
+{
+    pv_advancer_t *adv = ctx;
+    char off[24];
+    pv_header_t h[2] = {{"content-type", "application/vnd.pravah.record+msgpack", 37}};
+    size_t nh = 1;
+    pv_buf_reset(&adv->wire);
+    int rc = pv_record_encode(rec, &adv->wire);
+    if (rc)
+        return rc;
+    if (rec->kind == PV_KIND_EVENT) {
+        /* Which intake message this record answers: lets a restarted advancer skip it. */
+        snprintf(off, sizeof off, "%lld", (long long)adv->cur_offset);
+        h[nh++] = (pv_header_t){"pravah-intake-offset", off, strlen(off)};
+        atomic_fetch_add(&adv->m.applied, 1);
+    } else {
+        atomic_fetch_add(&adv->m.alerts, 1);
+    }
+    rc = produce(adv, adv->t_journal, adv->cur_partition, rec->case_id, adv->wire.data,
+              adv->wire.len, h, nh);
+    atomic_fetch_add(&adv->m.journaled, 1);
+    if (rc == 0 && pv_engine_directory_effect(adv->eng, rec))
+        publish_directory_change(adv, rec->case_id);
+    return rc ? PV_EINVAL : 0;
+}
+
+/* The original message, its headers, and why: nothing is dropped. */
+static int send_rejection(pv_advancer_t *adv, const pv_kafka_msg_t *msg, const pv_reject_t *rej)
+{
+    pv_header_t h[PV_KAFKA_MAX_HEADERS + 5];
+    size_t n = 0;
+    char part[16], off[24];
+    for (size_t i = 0; i < msg->nheaders && n < PV_KAFKA_MAX_HEADERS; i++)
+        h[n++] = msg->headers[i];
+    snprintf(part, sizeof part, "%d", msg->partition);
+    snprintf(off, sizeof off, "%lld", (long long)msg->offset);
+    const char *code = pv_reject_code_name(rej->code);
+    h[n++] = (pv_header_t){"pravah-reason-code", code, strlen(code)};
+    h[n++] = (pv_header_t){"pravah-reason-field", rej->field, strlen(rej->field)};
+    h[n++] = (pv_header_t){"pravah-reason-message", rej->message, strlen(rej->message)};
+    h[n++] = (pv_header_t){"pravah-intake-partition", part, strlen(part)};
+    h[n++] = (pv_header_t){"pravah-intake-offset", off, strlen(off)};
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)(msg->key_len < 255 ? msg->key_len : 255),
+             msg->key ? (const char *)msg->key : "");
+    atomic_fetch_add(&adv->m.rejected[rej->code], 1);
+    return produce(adv, adv->t_rejected, msg->partition, key, msg->value, msg->value_len, h, n);
+}
+
+static void process_message(pv_advancer_t *adv, const pv_kafka_msg_t *msg, pv_time_t now)
+{
+    partition_t *p = msg->partition < MAX_PARTITIONS ? adv->parts[msg->partition] : NULL;
+    pv_event_t ev;
+    pv_reject_t rej = {0};
+    pv_limits_t lim;
+    atomic_fetch_add(&adv->m.consumed, 1);
+    if (!p)
+        return; /* not ours any more: the new owner will read it */
+    p->next_commit = msg->offset + 1;
+    if (msg->offset <= p->done_upto) {
+        atomic_fetch_add(&adv->m.redelivered, 1);
+        return;
+    }
+    pv_limits_default(&lim);
+    adv->cur_partition = msg->partition;
+    adv->cur_offset = msg->offset;
+    int rc = pv_event_decode(msg->headers, msg->nheaders, msg->value, msg->value_len, &lim,
+                             &adv->arena, &ev, &rej);
+    if (rc == 0)
+        rc = pv_store_apply(p->store, &ev, now, &adv->arena, on_record, adv, &rej);
+    if (rc == PV_EREJECTED)
+        rc = send_rejection(adv, msg, &rej);
+    if (rc) {
+        pv_logf("error", "partition %d offset %lld: cannot journal: %s", msg->partition,
+                (long long)msg->offset, pv_strerror(rc));
+        adv->fatal = 1;
+    }
+}
+
+/* ---- rebuild on assignment ---- */
+
+static int64_t header_int(const pv_kafka_msg_t *msg, const char *key, int64_t dflt)
+{
+    for (size_t i = 0; i < msg->nheaders; i++)
+        if (strcmp(msg->headers[i].key, key) == 0 && msg->headers[i].value_len < 24) {
+            char buf[24];
+            memcpy(buf, msg->headers[i].value, msg->headers[i].value_len);
+            buf[msg->headers[i].value_len] = '\0';
+            return strtoll(buf, NULL, 10);
+        }
+    return dflt;
+}
+
+typedef struct rebuild_s {
+    pv_advancer_t *adv;
+    partition_t *p;
+    int64_t records;
+    char err[300];
+} rebuild_t;
+
+static int rebuild_journal_cb(void *ctx, const pv_kafka_msg_t *msg)
+{
+    rebuild_t *rb = ctx;
+    pv_record_t rec;
+    char err[256];
+    int rc = pv_record_decode(msg->value, msg->value_len, &rb->adv->arena, &rec, err, sizeof err);
+    if (rc == 0)
+        rc = pv_store_fold(rb->p->store, &rec, &rb->adv->arena, err, sizeof err);
+    if (rc) {
+        snprintf(rb->err, sizeof rb->err, "journal offset %lld: %s", (long long)msg->offset, err);
+        return -1;
+    }
+    int64_t in = header_int(msg, "pravah-intake-offset", -1);
+    if (in > rb->p->done_upto)
+        rb->p->done_upto = in;
+    if (++rb->records % 4096 == 0)
+        pv_arena_reset(&rb->adv->arena);
+    return 0;
+}
+
+static int rebuild_rejected_cb(void *ctx, const pv_kafka_msg_t *msg)
+{
+    rebuild_t *rb = ctx;
+    int64_t in = header_int(msg, "pravah-intake-offset", -1);
+    if (in > rb->p->done_upto)
+        rb->p->done_upto = in;
+    return 0;
+}
+
+static partition_t *rebuild_partition(pv_advancer_t *adv, int32_t id)
+{
+    rebuild_t rb = {.adv = adv};
+    char err[300];
+    int64_t t0 = pv_wall_ms();
+    partition_t *p = calloc(1, sizeof *p);
+    if (!p || !(p->store = pv_store_new(adv->eng, adv->dir)))
+        goto fail;
+    p->done_upto = -1;
+    p->next_commit = -1;
+    rb.p = p;
+    if (pv_partition_read(adv->props, adv->nprops, adv->t_journal, id, rebuild_journal_cb, &rb,
+                          err, sizeof err) != 0 ||
+        pv_partition_read(adv->props, adv->nprops, adv->t_rejected, id, rebuild_rejected_cb, &rb,
+                          err, sizeof err) != 0) {
+        pv_logf("error", "partition %d: rebuild failed: %s", id, rb.err[0] ? rb.err : err);
+        goto fail;
+    }
+    pv_arena_reset(&adv->arena);
+    pv_logf("info", "partition %d: rebuilt %zu cases from %lld journal records in %lld ms; "
+            "intake done up to offset %lld", id, pv_store_case_count(p->store),
+            (long long)rb.records, (long long)(pv_wall_ms() - t0), (long long)p->done_upto);
+    return p;
+fail:
+    if (p)
+        pv_store_free(p->store);
+    free(p);
+    return NULL;
+}
+
+static void commit_partition(pv_advancer_t *adv, int32_t id, partition_t *p)
+{
+    if (p->next_commit < 0)
+        return;
+    int rc = pv_consumer_commit(adv->cons, adv->t_intake, id, p->next_commit);
+    if (rc)
+        pv_logf("warn", "partition %d: commit of offset %lld failed: %s", id,
+                (long long)p->next_commit, pv_kafka_err2str(rc));
+    else
+        p->next_commit = -1;
+}
+
+/* Everything produced so far acknowledged, then offsets committed: the only order that loses
+ * nothing. A failed delivery is fatal: the process restarts and rebuilds from the journal. */
+static int flush_and_commit(pv_advancer_t *adv)
+{
+    while (pv_producer_flush(adv->prod, 1000) != 0)
+        pv_log("warn", "waiting for the broker to acknowledge journal records", NULL);
+    if (atomic_load(&adv->failed))
+        return -1;
+    for (int32_t i = 0; i < MAX_PARTITIONS; i++)
+        if (adv->parts[i])
+            commit_partition(adv, i, adv->parts[i]);
+    return 0;
+}
+
+static void on_rebalance(void *ctx, pv_consumer_t *c, int assigned, const char *topic,
+                         const int32_t *ids, size_t n)
+{
+    (void)c, (void)topic;
+    pv_advancer_t *adv = ctx;
+    if (!assigned && flush_and_commit(adv) != 0)
+        adv->fatal = 1;
+    for (size_t i = 0; i < n; i++) {
+        int32_t id = ids[i];
+        if (id < 0 || id >= MAX_PARTITIONS)
+            continue;
+        if (assigned && !adv->parts[id] && !(adv->parts[id] = rebuild_partition(adv, id)))
+            adv->fatal = 1;
+        if (!assigned && adv->parts[id]) {
+            pv_store_free(adv->parts[id]->store);
+            free(adv->parts[id]);
+            adv->parts[id] = NULL;
+            pv_logf("info", "partition %d: revoked", id);
+        }
+    }
+}
+
+/* ---- the loop ---- */
+
+static void fire_timers(pv_advancer_t *adv, pv_time_t now)
+{
+    int64_t cases = 0, timers = 0;
+    for (int32_t id = 0; id < MAX_PARTITIONS; id++) {
+        partition_t *p = adv->parts[id];
+        if (!p)
+            continue;
+        adv->cur_partition = id;
+        if (pv_store_fire_due(p->store, now, TIMER_SLICE, &adv->arena, on_record, adv) < 0)
+            adv->fatal = 1;
+        cases += (int64_t)pv_store_case_count(p->store);
+        timers += (int64_t)pv_store_open_timers(p->store);
+    }
+    atomic_store(&adv->m.cases, cases);
+    atomic_store(&adv->m.timers, timers);
+}
+
+static void update_lag(pv_advancer_t *adv)
+{
+    int64_t lag = 0;
+    for (int32_t id = 0; id < MAX_PARTITIONS; id++) {
+        int64_t l = adv->parts[id] ? pv_consumer_lag(adv->cons, adv->t_intake, id) : 0;
+        lag += l > 0 ? l : 0;
+    }
+    atomic_store(&adv->m.lag, lag);
+}
+
+/* One batch: up to batch_max events or batch_ms of wall time, then timers, then the writes are
+ * acknowledged and the offsets committed. */
+static void run_batch(pv_advancer_t *adv)
+{
+    int64_t start = pv_wall_ms(), n = 0;
+    pv_time_t now = pv_clock_now(adv->clock);
+    pv_kafka_msg_t msg;
+    while (n < adv->batch_max && !adv->fatal) {
+        int64_t left = adv->batch_ms - (pv_wall_ms() - start);
+        if (left <= 0 || pv_consumer_poll(adv->cons, (int)(n ? (left < 5 ? left : 5) : left),
+                                          &msg) == 0)
+            break;
+        if (msg.err) {
+            if (pv_kafka_error_class(msg.err) == PV_KAFKA_FATAL) {
+                pv_logf("error", "consumer: %s", msg.errstr);
+                adv->fatal = 1;
+            }
+        } else {
+            process_message(adv, &msg, now);
+            n++;
+        }
+        pv_kafka_msg_release(&msg);
+    }
+    fire_timers(adv, now);
+    poll_directory(adv, 0);
+    if (flush_and_commit(adv) != 0)
+        adv->fatal = 1;
+    pv_arena_reset(&adv->arena);
+    if (n) {
+        int64_t us = (pv_wall_ms() - start) * 1000;
+        atomic_fetch_add(&adv->m.batches, 1);
+        atomic_fetch_add(&adv->m.batch_us_sum, us);
+        atomic_store(&adv->m.batch_us_last, us);
+    }
+}
+
+int pv_advancer_run(pv_advancer_t *adv, volatile int *stop)
+{
+    int64_t last_lag = 0;
+    while (!*stop && !adv->fatal) {
+        run_batch(adv);
+        if (pv_wall_ms() - last_lag > 1000) {
+            update_lag(adv);
+            last_lag = pv_wall_ms();
+        }
+    }
+    if (!adv->fatal && flush_and_commit(adv) != 0)
+        adv->fatal = 1;
+    pv_log("info", adv->fatal ? "stopping after a fatal error" : "draining and leaving the group",
+           NULL);
+    pv_consumer_close(adv->cons); /* revokes: flushes and commits again */
+    return adv->fatal ? 1 : 0;
+}
+
+/* ---- setup ---- */
+
+static int read_directory_topic(pv_advancer_t *adv, char *err, size_t errlen);
+
+pv_advancer_t *pv_advancer_new(const pv_config_t *cfg, pv_engine_t *eng, pv_directory_t *dir,
+                               const pv_clock_t *clock, char *err, size_t errlen)
+{
+    pv_advancer_t *adv = calloc(1, sizeof *adv);
+    if (!adv) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    adv->cfg = cfg;
+    adv->eng = eng;
+    adv->dir = dir;
+    adv->clock = clock;
+    adv->nprops = pv_config_kafka(cfg, adv->props, MAX_PROPS);
+    adv->t_intake = pv_config_get(cfg, "topics.intake", "pravah.intake");
+    adv->t_journal = pv_config_get(cfg, "topics.journal", "pravah.journal");
+    adv->t_rejected = pv_config_get(cfg, "topics.rejected", "pravah.rejected");
+    adv->t_directory = pv_config_get(cfg, "topics.directory", "pravah.directory");
+    adv->group = pv_config_get(cfg, "advance.group", "pravah-advance");
+    adv->batch_max = pv_config_int(cfg, "advance.batch_max", 2000);
+    adv->batch_ms = pv_config_int(cfg, "advance.batch_ms", 20);
+    pv_arena_init(&adv->arena, 256 * 1024);
+    pv_buf_init(&adv->wire);
+    if (!(adv->prod = pv_producer_new(adv->props, adv->nprops, on_delivery, adv, err, errlen)) ||
+        read_directory_topic(adv, err, errlen) != 0 ||
+        !(adv->cons = pv_consumer_new(adv->props, adv->nprops, adv->group, adv->t_intake,
+                                      on_rebalance, adv, err, errlen))) {
+        pv_advancer_free(adv);
+        return NULL;
+    }
+    return adv;
+}
+
+typedef struct dir_read_s {
+    pv_advancer_t *adv;
+    int64_t next;
+} dir_read_t;
+
+static int dir_read_cb(void *ctx, const pv_kafka_msg_t *msg)
+{
+    dir_read_t *d = ctx;
+    apply_directory_msg(d->adv, msg);
+    d->next = msg->offset + 1;
+    return 0;
+}
+
+/* The directory's history, in full, before any partition is served; then a tail reader. */
+static int read_directory_topic(pv_advancer_t *adv, char *err, size_t errlen)
+{
+    dir_read_t d = {adv, -2};
+    if (pv_partition_read(adv->props, adv->nprops, adv->t_directory, 0, dir_read_cb, &d, err,
+                          errlen) != 0)
+        return -1;
+    adv->dir_reader = pv_reader_new(adv->props, adv->nprops, adv->t_directory, 0,
+                                    d.next >= 0 ? d.next : -2, err, errlen);
+    return adv->dir_reader ? 0 : -1;
+}
+
+void pv_advancer_free(pv_advancer_t *adv)
+{
+    if (!adv)
+        return;
+    pv_consumer_free(adv->cons);
+    pv_reader_free(adv->dir_reader);
+    pv_producer_free(adv->prod);
+    for (int i = 0; i < MAX_PARTITIONS; i++)
+        if (adv->parts[i]) {
+            pv_store_free(adv->parts[i]->store);
+            free(adv->parts[i]);
+        }
+    pv_arena_close(&adv->arena);
+    pv_buf_close(&adv->wire);
+    free(adv);
+}
+
+/* ---- metrics (HTTP thread: atomics only) ---- */
+
+static void metric(FILE *out, const char *name, const char *type, const char *help, long long v)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", name, help, name, type, name, v);
+}
+
+void pv_advancer_render_metrics(void *ctx, FILE *out)
+{
+    pv_advancer_t *adv = ctx;
+    metrics_t *m = &adv->m;
+    metric(out, "pravah_events_consumed_total", "counter", "Intake messages consumed.",
+           atomic_load(&m->consumed));
+    metric(out, "pravah_events_applied_total", "counter", "Events accepted and journaled.",
+           atomic_load(&m->applied));
+    metric(out, "pravah_events_redelivered_total", "counter",
+           "Intake messages skipped because their effect was already journaled.",
+           atomic_load(&m->redelivered));
+    fprintf(out, "# HELP pravah_events_rejected_total Events rejected, by reason.\n"
+                 "# TYPE pravah_events_rejected_total counter\n");
+    for (int r = PV_REJ_MALFORMED; r <= PV_REJ_PRECONDITION; r++)
+        fprintf(out, "pravah_events_rejected_total{reason=\"%s\"} %lld\n",
+                pv_reject_code_name((pv_reject_code_t)r), atomic_load(&m->rejected[r]));
+    metric(out, "pravah_alerts_raised_total", "counter", "Reminders, breaches and escalations.",
+           atomic_load(&m->alerts));
+    metric(out, "pravah_journal_records_total", "counter", "Records written to the journal.",
+           atomic_load(&m->journaled));
+    metric(out, "pravah_consumer_lag", "gauge", "Intake messages not yet consumed.",
+           atomic_load(&m->lag));
+    metric(out, "pravah_batches_total", "counter", "Batches committed.", atomic_load(&m->batches));
+    metric(out, "pravah_batch_latency_us_sum", "counter", "Sum of batch wall times (us).",
+           atomic_load(&m->batch_us_sum));
+    metric(out, "pravah_batch_latency_us_last", "gauge", "Wall time of the last batch (us).",
+           atomic_load(&m->batch_us_last));
+    metric(out, "pravah_cases_in_memory", "gauge", "Cases held for the assigned partitions.",
+           atomic_load(&m->cases));
+    metric(out, "pravah_open_deadlines", "gauge", "Cases with a pending timer.",
+           atomic_load(&m->timers));
+}

@@ -1,0 +1,52 @@
+/* Worker clocks. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "pravah/calendar.h"
+
+int64_t pv_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int pv_clock_parse(const char *spec, pv_clock_t *clock)
+{
+    char buf[96];
+    memset(clock, 0, sizeof *clock);
+    clock->wall_origin_ms = pv_wall_ms();
+    if (strcmp(spec, "wall") == 0)
+        return 0;
+    if (strncmp(spec, "fixed:", 6) == 0) {
+        clock->kind = 1;
+        return pv_time_parse(spec + 6, 330, &clock->origin);
+    }
+    if (strncmp(spec, "scaled:", 7) == 0) {
+        const char *colon = strrchr(spec, ':');
+        size_t len = (size_t)(colon - (spec + 7));
+        if (colon <= spec + 7 || len >= sizeof buf)
+            return PV_EINVAL;
+        memcpy(buf, spec + 7, len);
+        buf[len] = '\0';
+        char *end;
+        clock->kind = 2;
+        clock->factor = strtod(colon + 1, &end);
+        if (*end || clock->factor <= 0)
+            return PV_EINVAL;
+        return pv_time_parse(buf, 330, &clock->origin);
+    }
+    return PV_EINVAL;
+}
+
+pv_time_t pv_clock_now(const pv_clock_t *clock)
+{
+    switch (clock->kind) {
+    case 1: return clock->origin;
+    case 2: return clock->origin + (pv_time_t)((double)(pv_wall_ms() - clock->wall_origin_ms) *
+                                               clock->factor);
+    default: return pv_wall_ms();
+    }
+}

@@ -19,6 +19,14 @@ typedef struct loader_s {
 
 #define ERR(ld, node, ...) pv_yaml_error(&(ld)->y, (node), (ld)->err, (ld)->errlen, __VA_ARGS__)
 
+/* State and action names become parts of event types and Graphviz ids. */
+static bool is_identifier(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n < 64 &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
+}
+
 static char *xstrdup(const char *s)
 {
     return s ? strdup(s) : NULL;
@@ -184,9 +192,9 @@ static int check_table(loader_t *ld, pv_table_t *t, yaml_node_t *entries)
                 continue;
             int64_t amax = a->has_max ? a->max : INT64_MAX, bmax = b->has_max ? b->max : INT64_MAX;
             if (a->min <= bmax && b->min <= amax)
-                return ERR(ld, at, "table '%s': slab %s %lld-%s overlaps slab %s %lld-%s", t->name,
-                           a->role, (long long)a->min, a->has_max ? "" : "no max", b->role,
-                           (long long)b->min, b->has_max ? "" : "no max");
+                return ERR(ld, at, "table '%s': slab %s %lld-%lld overlaps slab %s %lld-%lld",
+                           t->name, a->role, (long long)a->min, (long long)amax, b->role,
+                           (long long)b->min, (long long)bmax);
         }
     return 0;
 }
@@ -411,6 +419,8 @@ static int load_states(loader_t *ld, yaml_node_t *n)
         const char *name = pv_yaml_map_at(&ld->y, n, i, &k, &v);
         if (strcmp(name, "start") == 0 || strcmp(name, "stay") == 0 || strcmp(name, "any") == 0)
             return ERR(ld, k, "'%s' is reserved and cannot name a state", name);
+        if (!is_identifier(name))
+            return ERR(ld, k, "state name '%s' must be letters, digits and _", name);
         if (!(def->states[i].name = strdup(name)))
             return PV_ENOMEM;
         def->states[i].line = pv_yaml_line(k);
@@ -468,6 +478,23 @@ static int read_number(loader_t *ld, yaml_node_t *n, double *out)
     return 0;
 }
 
+/* A constraint that does not apply to the field's type would be silently ignored: refuse it. */
+static int check_constraint_types(loader_t *ld, const pv_fielddef_t *f, yaml_node_t *n,
+                                  bool has_range, bool has_text, bool has_values)
+{
+    bool numeric = f->type == PV_FT_INT || f->type == PV_FT_MONEY || f->type == PV_FT_NUMBER;
+    bool text = f->type == PV_FT_STRING || f->type == PV_FT_POST || f->type == PV_FT_OFFICE ||
+                f->type == PV_FT_ENUM;
+    if (has_range && !numeric)
+        return ERR(ld, n, "field '%s': min and max apply to int, money and number fields only",
+                   f->name);
+    if (has_text && !text)
+        return ERR(ld, n, "field '%s': max_len and pattern apply to text fields only", f->name);
+    if (has_values && f->type != PV_FT_ENUM)
+        return ERR(ld, n, "field '%s': values apply to enum fields only (type: enum)", f->name);
+    return 0;
+}
+
 static int load_field_constraints(loader_t *ld, pv_fielddef_t *f, yaml_node_t *n)
 {
     int rc;
@@ -496,7 +523,7 @@ static int load_field_constraints(loader_t *ld, pv_fielddef_t *f, yaml_node_t *n
         return rc;
     if (f->type == PV_FT_ENUM && f->nvalues == 0)
         return ERR(ld, n, "field '%s': an enum needs values", f->name);
-    return 0;
+    return check_constraint_types(ld, f, n, mn || mx, ml || pat, vals != NULL);
 }
 
 static int load_field(loader_t *ld, pv_fielddef_t *f, const char *name, yaml_node_t *n)
@@ -703,7 +730,9 @@ static int load_to(loader_t *ld, pv_actiondef_t *a, yaml_node_t *n)
 static int load_roles(loader_t *ld, pv_actiondef_t *a, yaml_node_t *n)
 {
     if (!n || (pv_yaml_is_seq(n) && pv_yaml_len(n) == 0))
-        return ERR(ld, n, "action '%s' has no roles: nobody could take it", a->name);
+        return n ? ERR(ld, n, "action '%s' has no roles: nobody could take it", a->name)
+                 : ERR(ld, NULL, "action '%s' (line %d) has no roles: nobody could take it",
+                       a->name, a->line);
     int rc = read_str_list(ld, n, "role", &a->roles, &a->nroles);
     for (size_t i = 0; !rc && i < a->nroles; i++)
         if (strcmp(a->roles[i], "citizen") == 0)
@@ -881,6 +910,8 @@ static int load_actions(loader_t *ld, yaml_node_t *n)
         yaml_node_t *k, *v;
         const char *name = pv_yaml_map_at(&ld->y, n, i, &k, &v);
         pv_actiondef_t *a = &def->actions[i];
+        if (!is_identifier(name))
+            return ERR(ld, k, "action name '%s' must be letters, digits and _", name);
         if (!(a->name = strdup(name)) ||
             asprintf(&a->event_type, "%s.%s", def->name, name) < 0) {
             a->event_type = NULL;
@@ -934,8 +965,13 @@ static int check_graph(loader_t *ld, yaml_node_t *states_node)
         if (def->states[s].terminal)
             continue;
         int has_exit = 0;
-        for (size_t i = 0; i < def->nactions && !has_exit; i++)
-            has_exit = def->actions[i].from_any || (def->actions[i].from_mask & (1ull << s));
+        for (size_t i = 0; i < def->nactions && !has_exit; i++) {
+            const pv_actiondef_t *a = &def->actions[i];
+            if (!a->from_any && !(a->from_mask & (1ull << s)))
+                continue;
+            for (size_t t = 0; t < a->nto; t++) /* `stay` is not a way out */
+                has_exit |= a->to[t].state >= 0 && a->to[t].state != (int)s;
+        }
         if (!has_exit)
             return ERR(ld, at, "state '%s' is not terminal but no action leaves it",
                        def->states[s].name);
@@ -1157,8 +1193,10 @@ static void dot_edge(const pv_def_t *def, const pv_actiondef_t *a, const char *f
 
 void pv_def_write_dot(const pv_def_t *def, FILE *out)
 {
-    fprintf(out, "digraph \"%s_v%d\" {\n  rankdir=LR;\n  label=\"%s v%d\";\n", def->name,
-            def->version, def->title ? def->title : def->name, def->version);
+    fprintf(out, "digraph \"%s_v%d\" {\n  rankdir=LR;\n  label=\"", def->name, def->version);
+    for (const char *p = def->title ? def->title : def->name; *p; p++)
+        fprintf(out, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p); /* a title is free text */
+    fprintf(out, " v%d\";\n", def->version);
     fprintf(out, "  \"start\" [shape=point];\n");
     for (size_t s = 0; s < def->nstates; s++) {
         const pv_statedef_t *st = &def->states[s];

@@ -1,6 +1,7 @@
 /* Expressions: a recursive-descent parser into a node tree, and a three-valued evaluator
  * (SQL-like: an absent field makes comparisons nil, and nil is neither true nor false). */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,12 +25,17 @@ struct pv_expr_s {
     pv_expr_t *a, *b;
 };
 
+/* Bounds that keep parsing, evaluation and freeing (all recursive) far from the stack's end. */
+#define PV_EXPR_MAX_DEPTH 32
+#define PV_EXPR_MAX_NODES 256
+
 typedef struct parser_s {
     const char *src, *p;
     const pv_expr_names_t *names;
     char *err;
     size_t errlen;
     int failed;
+    int depth, nodes;
 } parser_t;
 
 static pv_expr_t *parse_or(parser_t *ps);
@@ -49,6 +55,12 @@ static void fail(parser_t *ps, const char *fmt, ...)
 
 static pv_expr_t *node(parser_t *ps, node_op_t op, pv_expr_t *a, pv_expr_t *b)
 {
+    if (++ps->nodes > PV_EXPR_MAX_NODES) {
+        fail(ps, "expression has more than %d terms", PV_EXPR_MAX_NODES);
+        pv_expr_free(a);
+        pv_expr_free(b);
+        return NULL;
+    }
     pv_expr_t *n = calloc(1, sizeof *n);
     if (!n) {
         fail(ps, "out of memory");
@@ -108,11 +120,16 @@ static pv_expr_t *parse_number(parser_t *ps)
     if (!n)
         return NULL;
     const char *start = ps->p;
+    errno = 0;
     long long i = strtoll(start, &end, 10);
     if (*end == '.' || *end == 'e' || *end == 'E') {
         n->lit.kind = PV_VAL_FLOAT;
         n->lit.u.f = strtod(start, &end);
+        if (!isfinite(n->lit.u.f))
+            fail(ps, "number out of range");
     } else {
+        if (errno == ERANGE)
+            fail(ps, "integer out of range");
         n->lit.kind = PV_VAL_INT;
         n->lit.u.i = i;
     }
@@ -271,7 +288,21 @@ static pv_expr_t *parse_primary(parser_t *ps)
     return NULL;
 }
 
+static pv_expr_t *parse_unary_inner(parser_t *ps);
+
+/* Every recursion of the grammar passes here, so this bounds the nesting. */
 static pv_expr_t *parse_unary(parser_t *ps)
+{
+    if (++ps->depth > PV_EXPR_MAX_DEPTH) {
+        fail(ps, "expression nests deeper than %d levels", PV_EXPR_MAX_DEPTH);
+        return NULL;
+    }
+    pv_expr_t *e = parse_unary_inner(ps);
+    ps->depth--;
+    return e;
+}
+
+static pv_expr_t *parse_unary_inner(parser_t *ps)
 {
     if (accept(ps, "!")) {
         pv_expr_t *a = parse_unary(ps);
@@ -347,7 +378,7 @@ static pv_expr_t *parse_or(parser_t *ps)
 int pv_expr_parse(const char *src, const pv_expr_names_t *names, pv_expr_t **out, char *err,
                   size_t errlen)
 {
-    parser_t ps = {src, src, names, err, errlen, 0};
+    parser_t ps = {src, src, names, err, errlen, 0, 0, 0};
     pv_expr_t *e = parse_or(&ps);
     skip_space(&ps);
     if (e && *ps.p)

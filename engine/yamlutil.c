@@ -123,6 +123,9 @@ static int check_map(pv_yaml_t *y, size_t i, int *refs, int *depth, key_ref_t *s
             return rc;
         if (key->type != YAML_SCALAR_NODE)
             return pv_yaml_error(y, key, err, errlen, "mapping keys must be strings");
+        /* Every caller treats a key as a C string: one with a NUL byte could not be. */
+        if (memchr(key->data.scalar.value, 0, key->data.scalar.length))
+            return pv_yaml_error(y, key, err, errlen, "mapping keys must not contain NUL bytes");
     }
     return check_duplicate_keys(y, map, scratch, err, errlen);
 }

@@ -14,6 +14,9 @@ typedef struct pv_command_s {
 int pv_cmd_defs(int argc, char **argv);
 int pv_cmd_demo(int argc, char **argv);
 int pv_cmd_advance(int argc, char **argv);
+int pv_cmd_broker(int argc, char **argv);
+int pv_cmd_publish(int argc, char **argv);
+int pv_cmd_audit(int argc, char **argv);
 
 /* The schemas directory: $PRAVAH_SCHEMAS, else the source tree's schemas/ (compiled in). */
 const char *pv_cli_schemas_dir(void);

@@ -190,10 +190,16 @@ static void publish_send(publish_t *pb, const pv_event_t *ev, unsigned long pos)
 
 static void publish_report_invalid(publish_t *pb, unsigned long pos, const pv_reject_t *rej)
 {
-    /* Binary-mode field names (ce_id) read as their structured names (id) in this context. */
-    const char *field = strncmp(rej->field, "ce_", 3) == 0 ? rej->field + 3 : rej->field;
-    if (*field)
-        fprintf(stderr, "%s %lu: error: %s: %s\n", pb->unit, pos, field, rej->message);
+    /* msgpack input is decoded in binary mode, whose messages name headers (ce_id ...); the
+     * user wrote structured attributes (id ...), so name those. */
+    int binary = strncmp(rej->field, "ce_", 3) == 0;
+    const char *field = binary ? rej->field + 3 : rej->field;
+    size_t flen = strlen(rej->field);
+    const char *msg = rej->message;
+    if (binary && strncmp(msg, rej->field, flen) == 0)
+        fprintf(stderr, "%s %lu: error: %s: %s%s\n", pb->unit, pos, field, field, msg + flen);
+    else if (*field)
+        fprintf(stderr, "%s %lu: error: %s: %s\n", pb->unit, pos, field, msg);
     else
         fprintf(stderr, "%s %lu: error: %s\n", pb->unit, pos, rej->message);
     pb->invalid++;

@@ -283,7 +283,7 @@ PV_TEST(definition, roles_missing)
     /* No node to point at: the message has no line (unlike a missing from or to, which name
      * the action's line). */
     PV_CHECK_EQ_STR(load_error("bad_roles_missing"),
-                    "bad_roles_missing.yaml: action 'close' has no roles: nobody could take it");
+                    "bad_roles_missing.yaml: action 'close' (line 10) has no roles: nobody could take it");
 }
 
 PV_TEST(definition, slabs_overlap)

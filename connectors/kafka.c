@@ -305,6 +305,18 @@ int pv_consumer_commit(pv_consumer_t *c, const char *topic, int32_t partition,
     return e;
 }
 
+int64_t pv_consumer_committed(pv_consumer_t *c, const char *topic, int32_t partition)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(l, topic, partition);
+    int64_t off = -1;
+    if (rd_kafka_committed(c->rk, l, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR && !tp->err &&
+        tp->offset >= 0)
+        off = tp->offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    return off;
+}
+
 int pv_consumer_pause(pv_consumer_t *c, const char *topic, int32_t partition, int pause)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
@@ -337,10 +349,8 @@ int64_t pv_consumer_lag(pv_consumer_t *c, const char *topic, int32_t partition)
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(l, topic, partition);
     int64_t lag = -1;
-    if (rd_kafka_position(c->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR && tp->offset >= 0)
-        lag = high - tp->offset;
-    else if (rd_kafka_position(c->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        lag = high - low;
+    if (rd_kafka_position(c->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        lag = high - (tp->offset >= 0 ? tp->offset : low);
     rd_kafka_topic_partition_list_destroy(l);
     return lag < 0 ? 0 : lag;
 }

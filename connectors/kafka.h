@@ -90,6 +90,8 @@ void pv_kafka_msg_release(pv_kafka_msg_t *msg);
 /* Synchronously commits `next_offset` (the offset of the next message to read) for a partition. */
 int pv_consumer_commit(pv_consumer_t *c, const char *topic, int32_t partition,
                        int64_t next_offset);
+/* The group's committed offset of a partition (the next offset to read), or -1 when none. */
+int64_t pv_consumer_committed(pv_consumer_t *c, const char *topic, int32_t partition);
 /* Pauses or resumes fetching one partition (back-pressure). */
 int pv_consumer_pause(pv_consumer_t *c, const char *topic, int32_t partition, int pause);
 /* Leaves the group cleanly (revoke callbacks run). */

@@ -170,6 +170,40 @@ int pv_kafka_mock_check_watermarks(pv_kafka_mock_t *m, int timeout_ms, pv_kafka_
     return rc ? rc : m->ndropped;
 }
 
+static int is_known_topic(const pv_kafka_mock_t *m, const char *topic)
+{
+    for (size_t i = 0; i < m->ntopics; i++)
+        if (strcmp(m->topics[i].name, topic) == 0)
+            return 1;
+    return 0;
+}
+
+int pv_kafka_mock_adopt_topics(pv_kafka_mock_t *m, int timeout_ms, pv_kafka_mock_topic_cb cb,
+                               void *ctx, char *err, size_t errlen)
+{
+    const struct rd_kafka_metadata *md;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(m->rk, 1, NULL, &md, timeout_ms);
+    if (e) {
+        snprintf(err, errlen, "metadata: %s", rd_kafka_err2str(e));
+        return PV_EINVAL;
+    }
+    int adopted = 0;
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const struct rd_kafka_metadata_topic *t = &md->topics[i];
+        /* "__" topics are Kafka's own (consumer offsets, transaction state). */
+        if (t->err || t->partition_cnt < 1 || strncmp(t->topic, "__", 2) == 0 ||
+            is_known_topic(m, t->topic))
+            continue;
+        if (remember_topic(m, t->topic, t->partition_cnt) != 0)
+            break;
+        adopted++;
+        if (cb)
+            cb(ctx, t->topic, t->partition_cnt);
+    }
+    rd_kafka_metadata_destroy(md);
+    return adopted;
+}
+
 static int broker_result(rd_kafka_resp_err_t e)
 {
     return e ? PV_ENOENT : 0;
@@ -233,12 +267,15 @@ static const struct {
     const char *name;
     int key;
 } api_keys[] = {
-    {"Produce", 0},          {"Fetch", 1},          {"ListOffsets", 2},
-    {"Metadata", 3},         {"OffsetCommit", 8},   {"OffsetFetch", 9},
-    {"FindCoordinator", 10}, {"JoinGroup", 11},     {"Heartbeat", 12},
-    {"LeaveGroup", 13},      {"SyncGroup", 14},     {"ApiVersions", 18},
-    {"InitProducerId", 22},  {"AddPartitionsToTxn", 24}, {"AddOffsetsToTxn", 25},
-    {"EndTxn", 26},          {"TxnOffsetCommit", 28},
+    {"Produce", 0},          {"Fetch", 1},
+    {"ListOffsets", 2},      {"Metadata", 3},
+    {"OffsetCommit", 8},     {"OffsetFetch", 9},
+    {"FindCoordinator", 10}, {"JoinGroup", 11},
+    {"Heartbeat", 12},       {"LeaveGroup", 13},
+    {"SyncGroup", 14},       {"ApiVersions", 18},
+    {"InitProducerId", 22},  {"AddPartitionsToTxn", 24},
+    {"AddOffsetsToTxn", 25}, {"EndTxn", 26},
+    {"TxnOffsetCommit", 28},
 };
 
 int pv_kafka_mock_api_key(const char *name)

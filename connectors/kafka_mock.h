@@ -1,4 +1,5 @@
-/* The embedded development broker: librdkafka's Kafka-protocol mock cluster, hosted in this process.
+/* The embedded development broker: librdkafka's Kafka-protocol mock cluster, hosted in this
+ * process.
  *
  * Ephemeral by design (docs/BROKER.md): it listens on new random loopback ports at each start,
  * keeps everything in memory, and silently drops the oldest data of a partition beyond about
@@ -49,6 +50,15 @@ typedef void (*pv_kafka_mock_dropped_cb)(void *ctx, const char *topic, int32_t p
  * query. */
 int pv_kafka_mock_check_watermarks(pv_kafka_mock_t *m, int timeout_ms, pv_kafka_mock_dropped_cb cb,
                                    void *ctx, char *err, size_t errlen);
+
+/* Called once per topic the mock created by itself. */
+typedef void (*pv_kafka_mock_topic_cb)(void *ctx, const char *topic, int partitions);
+/* The mock creates any topic a client merely names (4 partitions), whatever the client's
+ * allow.auto.create.topics says, so a typo in a topic name fails silently. This finds such topics
+ * (a metadata round trip), calls cb once for each, and adds them to the watermark check.
+ * Returns how many were new, or PV_EINVAL with err filled. Same thread rules as the check. */
+int pv_kafka_mock_adopt_topics(pv_kafka_mock_t *m, int timeout_ms, pv_kafka_mock_topic_cb cb,
+                               void *ctx, char *err, size_t errlen);
 
 /* ---- fault injection (librdkafka's tests/0105-transactions_mock.c does the same) ---- */
 

@@ -15,7 +15,9 @@
 
 typedef struct partition_s {
     pv_store_t *store;
-    int64_t done_upto;  /* intake offsets <= this already reached the journal or rejected */
+    int64_t committed;   /* the group's committed offset when the partition was assigned */
+    int64_t *done;       /* sorted intake offsets >= committed whose effect is already written */
+    size_t ndone, capdone;
     int64_t next_commit; /* -1: nothing to commit */
 } partition_t;
 
@@ -179,6 +181,23 @@ static int send_rejection(pv_advancer_t *adv, const pv_kafka_msg_t *msg, const p
     return produce(adv, adv->t_rejected, msg->partition, key, msg->value, msg->value_len, h, n);
 }
 
+/* Redelivered after a crash: its record or rejection was written, its offset not committed.
+ * The journal and rejected topics are written independently, so this is a set, not a maximum. */
+static int is_done(const partition_t *p, int64_t offset)
+{
+    size_t lo = 0, hi = p->ndone;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (p->done[mid] == offset)
+            return 1;
+        if (p->done[mid] < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
 static void process_message(pv_advancer_t *adv, const pv_kafka_msg_t *msg, pv_time_t now)
 {
     partition_t *p = msg->partition < MAX_PARTITIONS ? adv->parts[msg->partition] : NULL;
@@ -189,7 +208,7 @@ static void process_message(pv_advancer_t *adv, const pv_kafka_msg_t *msg, pv_ti
     if (!p)
         return; /* not ours any more: the new owner will read it */
     p->next_commit = msg->offset + 1;
-    if (msg->offset <= p->done_upto) {
+    if (is_done(p, msg->offset)) {
         atomic_fetch_add(&adv->m.redelivered, 1);
         return;
     }
@@ -223,6 +242,23 @@ static int64_t header_int(const pv_kafka_msg_t *msg, const char *key, int64_t df
     return dflt;
 }
 
+/* Remembers an intake offset whose effect is in the journal or rejected topic, if it is at or
+ * after the committed offset (everything before it will not be delivered again). */
+static void note_done(partition_t *p, int64_t offset)
+{
+    if (offset < 0 || offset < p->committed)
+        return;
+    if (p->ndone == p->capdone) {
+        size_t cap = p->capdone ? p->capdone * 2 : 1024;
+        int64_t *d = realloc(p->done, cap * sizeof *d);
+        if (!d)
+            return; /* the engine's event-id check still stands behind this */
+        p->done = d;
+        p->capdone = cap;
+    }
+    p->done[p->ndone++] = offset;
+}
+
 typedef struct rebuild_s {
     pv_advancer_t *adv;
     partition_t *p;
@@ -242,9 +278,7 @@ static int rebuild_journal_cb(void *ctx, const pv_kafka_msg_t *msg)
         snprintf(rb->err, sizeof rb->err, "journal offset %lld: %s", (long long)msg->offset, err);
         return -1;
     }
-    int64_t in = header_int(msg, "pravah-intake-offset", -1);
-    if (in > rb->p->done_upto)
-        rb->p->done_upto = in;
+    note_done(rb->p, header_int(msg, "pravah-intake-offset", -1));
     if (++rb->records % 4096 == 0)
         pv_arena_reset(&rb->adv->arena);
     return 0;
@@ -253,10 +287,23 @@ static int rebuild_journal_cb(void *ctx, const pv_kafka_msg_t *msg)
 static int rebuild_rejected_cb(void *ctx, const pv_kafka_msg_t *msg)
 {
     rebuild_t *rb = ctx;
-    int64_t in = header_int(msg, "pravah-intake-offset", -1);
-    if (in > rb->p->done_upto)
-        rb->p->done_upto = in;
+    note_done(rb->p, header_int(msg, "pravah-intake-offset", -1));
     return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void free_partition(partition_t *p)
+{
+    if (!p)
+        return;
+    pv_store_free(p->store);
+    free(p->done);
+    free(p);
 }
 
 static partition_t *rebuild_partition(pv_advancer_t *adv, int32_t id)
@@ -267,7 +314,7 @@ static partition_t *rebuild_partition(pv_advancer_t *adv, int32_t id)
     partition_t *p = calloc(1, sizeof *p);
     if (!p || !(p->store = pv_store_new(adv->eng, adv->dir)))
         goto fail;
-    p->done_upto = -1;
+    p->committed = pv_consumer_committed(adv->cons, adv->t_intake, id);
     p->next_commit = -1;
     rb.p = p;
     if (pv_partition_read(adv->props, adv->nprops, adv->t_journal, id, rebuild_journal_cb, &rb,
@@ -278,14 +325,14 @@ static partition_t *rebuild_partition(pv_advancer_t *adv, int32_t id)
         goto fail;
     }
     pv_arena_reset(&adv->arena);
+    qsort(p->done, p->ndone, sizeof *p->done, cmp_i64);
     pv_logf("info", "partition %d: rebuilt %zu cases from %lld journal records in %lld ms; "
-            "intake done up to offset %lld", id, pv_store_case_count(p->store),
-            (long long)rb.records, (long long)(pv_wall_ms() - t0), (long long)p->done_upto);
+            "committed offset %lld, %zu later intake messages already handled", id,
+            pv_store_case_count(p->store), (long long)rb.records, (long long)(pv_wall_ms() - t0),
+            (long long)p->committed, p->ndone);
     return p;
 fail:
-    if (p)
-        pv_store_free(p->store);
-    free(p);
+    free_partition(p);
     return NULL;
 }
 
@@ -329,8 +376,7 @@ static void on_rebalance(void *ctx, pv_consumer_t *c, int assigned, const char *
         if (assigned && !adv->parts[id] && !(adv->parts[id] = rebuild_partition(adv, id)))
             adv->fatal = 1;
         if (!assigned && adv->parts[id]) {
-            pv_store_free(adv->parts[id]->store);
-            free(adv->parts[id]);
+            free_partition(adv->parts[id]);
             adv->parts[id] = NULL;
             pv_logf("info", "partition %d: revoked", id);
         }
@@ -424,6 +470,21 @@ int pv_advancer_run(pv_advancer_t *adv, volatile int *stop)
 
 static int read_directory_topic(pv_advancer_t *adv, char *err, size_t errlen);
 
+/* Journal and rejected partition N hold the effects of intake partition N: the three topics must
+ * exist with one partition count (a mistyped topic name would otherwise be auto-created). */
+static int check_partitions(pv_advancer_t *adv, char *err, size_t errlen)
+{
+    int n = pv_producer_partitions(adv->prod, adv->t_intake, 10000);
+    int j = pv_producer_partitions(adv->prod, adv->t_journal, 10000);
+    int r = pv_producer_partitions(adv->prod, adv->t_rejected, 10000);
+    if (n > 0 && n == j && n == r && n <= MAX_PARTITIONS)
+        return 0;
+    snprintf(err, errlen, "topics %s, %s and %s must exist with the same partition count "
+             "(at most %d); found %d, %d and %d", adv->t_intake, adv->t_journal, adv->t_rejected,
+             MAX_PARTITIONS, n, j, r);
+    return -1;
+}
+
 pv_advancer_t *pv_advancer_new(const pv_config_t *cfg, pv_engine_t *eng, pv_directory_t *dir,
                                const pv_clock_t *clock, char *err, size_t errlen)
 {
@@ -447,7 +508,7 @@ pv_advancer_t *pv_advancer_new(const pv_config_t *cfg, pv_engine_t *eng, pv_dire
     pv_arena_init(&adv->arena, 256 * 1024);
     pv_buf_init(&adv->wire);
     if (!(adv->prod = pv_producer_new(adv->props, adv->nprops, on_delivery, adv, err, errlen)) ||
-        read_directory_topic(adv, err, errlen) != 0 ||
+        check_partitions(adv, err, errlen) != 0 || read_directory_topic(adv, err, errlen) != 0 ||
         !(adv->cons = pv_consumer_new(adv->props, adv->nprops, adv->group, adv->t_intake,
                                       on_rebalance, adv, err, errlen))) {
         pv_advancer_free(adv);
@@ -489,10 +550,7 @@ void pv_advancer_free(pv_advancer_t *adv)
     pv_reader_free(adv->dir_reader);
     pv_producer_free(adv->prod);
     for (int i = 0; i < MAX_PARTITIONS; i++)
-        if (adv->parts[i]) {
-            pv_store_free(adv->parts[i]->store);
-            free(adv->parts[i]);
-        }
+        free_partition(adv->parts[i]);
     pv_arena_close(&adv->arena);
     pv_buf_close(&adv->wire);
     free(adv);

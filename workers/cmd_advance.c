@@ -48,9 +48,17 @@ static void default_bootstrap(pv_config_t *cfg)
     }
 }
 
+/* Config file, then environment, then the command line: later wins (connectors/config.h). */
 static int parse_args(int argc, char **argv, pv_config_t *cfg)
 {
     char err[512];
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--config") == 0 &&
+            pv_config_load_file(cfg, argv[i + 1], err, sizeof err) != 0) {
+            fprintf(stderr, "pravah advance: %s\n", err);
+            return -1;
+        }
+    pv_config_apply_env(cfg);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -58,9 +66,8 @@ static int parse_args(int argc, char **argv, pv_config_t *cfg)
             return -1;
         }
         i++;
-        if (strcmp(a, "--config") == 0 && pv_config_load_file(cfg, v, err, sizeof err) != 0) {
-            fprintf(stderr, "pravah advance: %s\n", err);
-            return -1;
+        if (strcmp(a, "--config") == 0) {
+            continue; /* read first */
         } else if (strcmp(a, "--bootstrap") == 0) {
             pv_config_set(cfg, "kafka.bootstrap.servers", v);
         } else if (strcmp(a, "--clock") == 0) {
@@ -71,12 +78,11 @@ static int parse_args(int argc, char **argv, pv_config_t *cfg)
             char key[256];
             snprintf(key, sizeof key, "%.*s", (int)(strchr(v, '=') - v), v);
             pv_config_set(cfg, key, strchr(v, '=') + 1);
-        } else if (strcmp(a, "--config") != 0) {
+        } else {
             fprintf(stderr, "pravah advance: unknown option %s\n", a);
             return -1;
         }
     }
-    pv_config_apply_env(cfg);
     default_bootstrap(cfg);
     return 0;
 }

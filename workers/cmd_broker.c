@@ -1,4 +1,5 @@
-/* `pravah broker`: the embedded development broker (librdkafka's mock cluster, connectors/kafka_mock).
+/* `pravah broker`: the embedded development broker (librdkafka's mock cluster,
+ * connectors/kafka_mock).
  *
  * Start, create Pravah's topics, publish the bootstrap address (file + stdout), then every second
  * check that no partition has dropped data, until SIGTERM/SIGINT. An optional control channel
@@ -36,7 +37,7 @@ typedef struct broker_s {
     uv_signal_t sigterm, sigint;
     uv_timer_t watch_timer;
     uv_work_t watch_work;
-    int watch_failed;             /* last check failed: log only on changes */
+    int watch_failed; /* last check failed: log only on changes */
     char watch_err[512];
     int stopping, watch_busy;
     union {
@@ -62,8 +63,8 @@ static void broker_log(const char *level, const char *msg, json_t *extra)
     gmtime_r(&now.tv_sec, &tm);
     size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "time", ts, "level", level, "component",
-                          "broker", "msg", msg);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "time", ts, "level", level, "component", "broker",
+                          "msg", msg);
     if (extra) {
         json_object_update(o, extra);
         json_decref(extra);
@@ -87,23 +88,24 @@ static void mock_log_cb(void *ctx, int level, const char *facility, const char *
 
 static void broker_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: pravah broker [--brokers N] [--partitions N] [--addr-file PATH]\n"
-            "                     [--topics-prefix PREFIX] [--control FIFO|-]\n\n"
-            "Hosts the embedded development broker (librdkafka's in-memory mock cluster) until\n"
-            "SIGTERM or SIGINT. It is ephemeral: see docs/BROKER.md before relying on it.\n\n"
-            "  --brokers N          brokers in the cluster (default 3)\n"
-            "  --partitions N       partitions of intake, journal, rejected, snapshots (default 6;\n"
-            "                       directory always has 1)\n"
-            "  --addr-file PATH     where to write the bootstrap address (default var/broker.addr)\n"
-            "  --topics-prefix P    topic name prefix (default \"pravah.\")\n"
-            "  --control PATH       read fault-injection commands from a FIFO (created if absent)\n"
-            "                       or from stdin (\"-\"), one per line:\n"
-            "                         down ID | up ID | rtt ID MS\n"
-            "                         errors APIKEY COUNT ERRCODE | clear APIKEY\n"
-            "                       APIKEY: Produce, Fetch, ... or a number; ERRCODE: a Kafka\n"
-            "                       error name (NOT_LEADER_FOR_PARTITION) or number\n\n"
-            "Prints \"bootstrap: HOST:PORT,...\" on stdout once the topics exist.\n");
+    fprintf(
+        out,
+        "usage: pravah broker [--brokers N] [--partitions N] [--addr-file PATH]\n"
+        "                     [--topics-prefix PREFIX] [--control FIFO|-]\n\n"
+        "Hosts the embedded development broker (librdkafka's in-memory mock cluster) until\n"
+        "SIGTERM or SIGINT. It is ephemeral: see docs/BROKER.md before relying on it.\n\n"
+        "  --brokers N          brokers in the cluster (default 3)\n"
+        "  --partitions N       partitions of intake, journal, rejected, snapshots (default 6;\n"
+        "                       directory always has 1)\n"
+        "  --addr-file PATH     where to write the bootstrap address (default var/broker.addr)\n"
+        "  --topics-prefix P    topic name prefix (default \"pravah.\")\n"
+        "  --control PATH       read fault-injection commands from a FIFO (created if absent)\n"
+        "                       or from stdin (\"-\"), one per line:\n"
+        "                         down ID | up ID | rtt ID MS\n"
+        "                         errors APIKEY COUNT ERRCODE | clear APIKEY\n"
+        "                       APIKEY: Produce, Fetch, ... or a number; ERRCODE: a Kafka\n"
+        "                       error name (NOT_LEADER_FOR_PARTITION) or number\n\n"
+        "Prints \"bootstrap: HOST:PORT,...\" on stdout once the topics exist.\n");
 }
 
 /* A positive int option in [1, max], or -1. */
@@ -117,26 +119,38 @@ static int positive_arg(const char *s, int max)
 static int broker_parse(int argc, char **argv, broker_opts_t *o)
 {
     static const struct option longs[] = {
-        {"brokers", required_argument, 0, 'b'},    {"partitions", required_argument, 0, 'p'},
-        {"addr-file", required_argument, 0, 'a'},  {"topics-prefix", required_argument, 0, 't'},
-        {"control", required_argument, 0, 'c'},    {0, 0, 0, 0}};
+        {"brokers", required_argument, 0, 'b'},   {"partitions", required_argument, 0, 'p'},
+        {"addr-file", required_argument, 0, 'a'}, {"topics-prefix", required_argument, 0, 't'},
+        {"control", required_argument, 0, 'c'},   {0, 0, 0, 0}};
     *o = (broker_opts_t){3, 6, "var/broker.addr", "pravah.", NULL};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (c) {
-        case 'b': o->brokers = positive_arg(optarg, 64); break;
-        case 'p': o->partitions = positive_arg(optarg, 10000); break;
-        case 'a': o->addr_file = optarg; break;
-        case 't': o->prefix = optarg; break;
-        case 'c': o->control = optarg; break;
-        default: return -1;
+        case 'b':
+            o->brokers = positive_arg(optarg, 64);
+            break;
+        case 'p':
+            o->partitions = positive_arg(optarg, 10000);
+            break;
+        case 'a':
+            o->addr_file = optarg;
+            break;
+        case 't':
+            o->prefix = optarg;
+            break;
+        case 'c':
+            o->control = optarg;
+            break;
+        default:
+            return -1;
         }
     }
     if (optind < argc || o->brokers < 1 || o->partitions < 1 || !*o->addr_file) {
         fprintf(stderr, "pravah broker: %s\n",
-                optind < argc ? "unexpected argument" : "--brokers and --partitions need a "
-                                                        "positive number");
+                optind < argc ? "unexpected argument"
+                              : "--brokers and --partitions need a "
+                                "positive number");
         return -1;
     }
     return 0;
@@ -210,16 +224,30 @@ static void dropped_cb(void *ctx, const char *topic, int32_t partition, int64_t 
                          "low_watermark", (json_int_t)low, "high_watermark", (json_int_t)high));
 }
 
+/* Runs on the threadpool thread of the check. */
+static void adopted_cb(void *ctx, const char *topic, int partitions)
+{
+    (void)ctx;
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "topic %s was created on first use with %d partitions: the embedded broker creates "
+             "any topic a client names; check the topic names in your configuration",
+             topic, partitions);
+    broker_log("warn", msg, json_pack("{s:s, s:i}", "topic", topic, "partitions", partitions));
+}
+
 /* Off the loop thread: with a broker taken down by a fault test, queries wait for their timeout,
  * and the control channel must stay responsive meanwhile (to bring it back up). */
 static void watch_work_cb(uv_work_t *req)
 {
     broker_t *b = req->data;
-    int rc = pv_kafka_mock_check_watermarks(b->mock, WATCH_QUERY_TIMEOUT_MS, dropped_cb, b,
+    int rc = pv_kafka_mock_adopt_topics(b->mock, WATCH_QUERY_TIMEOUT_MS, adopted_cb, b,
+                                        b->watch_err, sizeof b->watch_err);
+    if (rc >= 0)
+        rc = pv_kafka_mock_check_watermarks(b->mock, WATCH_QUERY_TIMEOUT_MS, dropped_cb, b,
                                             b->watch_err, sizeof b->watch_err);
     if (rc < 0 && !b->watch_failed)
-        broker_log("warn", "low-watermark check failed",
-                   json_pack("{s:s}", "error", b->watch_err));
+        broker_log("warn", "low-watermark check failed", json_pack("{s:s}", "error", b->watch_err));
     else if (rc >= 0 && b->watch_failed)
         broker_log("info", "low-watermark check works again", NULL);
     b->watch_failed = rc < 0;
@@ -281,8 +309,9 @@ static int control_apply(broker_t *b, char **w, int nw, char *why, size_t whylen
         int api = pv_kafka_mock_api_key(w[1]);
         rc = api < 0 ? PV_EINVAL : pv_kafka_mock_clear_errors(b->mock, (int16_t)api);
     } else {
-        snprintf(why, whylen, "unknown command (down ID, up ID, rtt ID MS, "
-                              "errors APIKEY COUNT ERRCODE, clear APIKEY)");
+        snprintf(why, whylen,
+                 "unknown command (down ID, up ID, rtt ID MS, "
+                 "errors APIKEY COUNT ERRCODE, clear APIKEY)");
         return PV_EINVAL;
     }
     if (rc != 0)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config.h"
 #include "kafka.h"
 #include "pravah/event.h"
 
@@ -20,17 +21,18 @@
 #define METADATA_TIMEOUT_MS 10000
 
 typedef struct publish_opts_s {
-    const char *bootstrap, *addr_file, *topic, *input;
+    const char *config, *bootstrap, *addr_file, *topic, *input;
     int msgpack; /* --format msgpack */
     int timeout_s;
-    pv_kv_t props[PUBLISH_MAX_PROPS]; /* -X key=value, borrowed from argv */
+    char *props[PUBLISH_MAX_PROPS]; /* -X PROP=VALUE, borrowed from argv */
     size_t nprops;
 } publish_opts_t;
 
 typedef struct publish_s {
     publish_opts_t opt;
-    char bootstrap[4096];
-    const char *unit; /* "line" or "event": how errors name their position */
+    pv_config_t *cfg;  /* kafka.*, topics.intake: file, then environment, then command line */
+    const char *topic; /* borrowed from opt or cfg */
+    const char *unit;  /* "line" or "event": how errors name their position */
     pv_producer_t *producer;
     pv_arena_t arena;
     unsigned long sent, acked, invalid, unsent;
@@ -38,43 +40,37 @@ typedef struct publish_s {
 
 static void publish_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: pravah publish [--bootstrap ADDR | --addr-file PATH] [--topic TOPIC]\n"
-            "                      [--format json|msgpack] [--timeout SECONDS] [-X PROP=VALUE]...\n"
-            "                      [FILE|-]\n\n"
-            "Validates structured CloudEvents (JSON lines, or a stream of msgpack maps) and publishes\n"
-            "the valid ones to TOPIC (default pravah.intake) in Kafka binary mode: keyed by the\n"
-            "subject (case id), ce_* headers, msgpack data. Reads stdin without FILE or with -.\n\n"
-            "  --bootstrap ADDR   Kafka bootstrap servers (default: the contents of --addr-file,\n"
-            "                     var/broker.addr, written by `pravah broker`)\n"
-            "  --timeout SECONDS  how long to wait for acknowledgements (default 30)\n"
-            "  -X PROP=VALUE      a librdkafka producer property (TLS, SASL, ...); repeatable\n\n"
-            "Bad events: \"line N: error: FIELD: MESSAGE\" on stderr, not sent. Prints\n"
-            "\"N sent, M acknowledged, K invalid\"; exits 1 if any event was invalid or not\n"
-            "acknowledged.\n");
-}
-
-static int publish_add_prop(publish_opts_t *o, char *arg)
-{
-    char *eq = strchr(arg, '=');
-    if (!eq || eq == arg || o->nprops == PUBLISH_MAX_PROPS) {
-        fprintf(stderr, "pravah publish: -X needs PROP=VALUE (at most %d)\n", PUBLISH_MAX_PROPS);
-        return -1;
-    }
-    *eq = '\0'; /* argv strings are ours to edit */
-    o->props[o->nprops++] = (pv_kv_t){arg, eq + 1};
-    return 0;
+    fprintf(
+        out,
+        "usage: pravah publish [--config FILE] [--bootstrap ADDR | --addr-file PATH]\n"
+        "                      [--topic TOPIC] [--format json|msgpack] [--timeout SECONDS]\n"
+        "                      [-X PROP=VALUE]... [FILE|-]\n\n"
+        "Validates structured CloudEvents (JSON lines, or a stream of msgpack maps) and publishes\n"
+        "the valid ones to TOPIC in Kafka binary mode: keyed by the subject (case id), ce_*\n"
+        "headers, msgpack data. Reads stdin without FILE or with -.\n\n"
+        "  --config FILE      the workers' YAML config (kafka.*, topics.intake); environment\n"
+        "                     PRAVAH_KAFKA_* and PRAVAH_TOPICS_INTAKE override it\n"
+        "  --bootstrap ADDR   kafka.bootstrap.servers (default: the contents of --addr-file,\n"
+        "                     var/broker.addr, written by `pravah broker`)\n"
+        "  --topic TOPIC      default topics.intake, else pravah.intake\n"
+        "  --timeout SECONDS  how long to wait for acknowledgements (default 30)\n"
+        "  -X PROP=VALUE      a librdkafka producer property (TLS, SASL, ...); repeatable\n\n"
+        "Bad events: \"line N: error: FIELD: MESSAGE\" on stderr, not sent. Prints\n"
+        "\"N sent, M acknowledged, K invalid\"; exits 1 if any event was invalid or not\n"
+        "acknowledged, 2 on usage errors.\n");
 }
 
 static int publish_parse(int argc, char **argv, publish_opts_t *o)
 {
-    static const struct option longs[] = {
-        {"bootstrap", required_argument, 0, 'b'}, {"addr-file", required_argument, 0, 'a'},
-        {"topic", required_argument, 0, 't'},     {"format", required_argument, 0, 'f'},
-        {"timeout", required_argument, 0, 'T'},   {0, 0, 0, 0}};
+    static const struct option longs[] = {{"bootstrap", required_argument, 0, 'b'},
+                                          {"addr-file", required_argument, 0, 'a'},
+                                          {"topic", required_argument, 0, 't'},
+                                          {"format", required_argument, 0, 'f'},
+                                          {"timeout", required_argument, 0, 'T'},
+                                          {"config", required_argument, 0, 'c'},
+                                          {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->addr_file = "var/broker.addr";
-    o->topic = "pravah.intake";
     o->timeout_s = 30;
     int c;
     optind = 1;
@@ -87,39 +83,65 @@ static int publish_parse(int argc, char **argv, publish_opts_t *o)
             o->topic = optarg;
         else if (c == 'T')
             o->timeout_s = atoi(optarg);
+        else if (c == 'c')
+            o->config = optarg;
         else if (c == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "msgpack") == 0))
             o->msgpack = optarg[0] == 'm';
-        else if (c != 'X' || publish_add_prop(o, optarg) != 0)
+        else if (c == 'X' && strchr(optarg, '=') && optarg[0] != '=' &&
+                 o->nprops < PUBLISH_MAX_PROPS)
+            o->props[o->nprops++] = optarg;
+        else
             return -1;
     }
-    if (argc - optind > 1 || o->timeout_s < 1 || !*o->topic)
+    if (argc - optind > 1 || o->timeout_s < 1 || (o->topic && !*o->topic))
         return -1;
     o->input = optind < argc ? argv[optind] : "-";
     return 0;
 }
 
-/* --bootstrap, else -X bootstrap.servers, else the broker's address file. */
-static int publish_find_bootstrap(publish_t *pb)
+/* The embedded broker's address, when nothing else names a cluster. */
+static int publish_default_bootstrap(publish_t *pb)
 {
-    if (pb->opt.bootstrap) {
-        snprintf(pb->bootstrap, sizeof pb->bootstrap, "%s", pb->opt.bootstrap);
-        return 0;
-    }
-    for (size_t i = 0; i < pb->opt.nprops; i++)
-        if (strcmp(pb->opt.props[i].key, "bootstrap.servers") == 0)
-            return snprintf(pb->bootstrap, sizeof pb->bootstrap, "%s", pb->opt.props[i].value), 0;
+    char line[4096];
     FILE *f = fopen(pb->opt.addr_file, "r");
-    if (!f || !fgets(pb->bootstrap, sizeof pb->bootstrap, f)) {
+    if (!f || !fgets(line, sizeof line, f)) {
         fprintf(stderr,
-                "pravah publish: no --bootstrap given and %s %s (start `pravah broker`, or "
-                "pass --bootstrap HOST:PORT)\n",
+                "pravah publish: no kafka.bootstrap.servers configured and %s %s (start `pravah "
+                "broker`, or pass --bootstrap HOST:PORT)\n",
                 pb->opt.addr_file, f ? "is empty" : "cannot be read");
         if (f)
             fclose(f);
         return -1;
     }
     fclose(f);
-    pb->bootstrap[strcspn(pb->bootstrap, "\r\n")] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    return pv_config_set(pb->cfg, "kafka.bootstrap.servers", line) == 0 ? 0 : -1;
+}
+
+/* Config file, then environment, then -X and --bootstrap, then the address file as a fallback:
+ * the same order of precedence for every worker, so a real cluster needs no code change. */
+static int publish_configure(publish_t *pb)
+{
+    char err[512], key[300];
+    if (!(pb->cfg = pv_config_new()))
+        return -1;
+    pv_config_set(pb->cfg, "topics.intake", "pravah.intake"); /* known, so env can override */
+    if (pb->opt.config && pv_config_load_file(pb->cfg, pb->opt.config, err, sizeof err) != 0) {
+        fprintf(stderr, "pravah publish: %s\n", err);
+        return -1;
+    }
+    pv_config_apply_env(pb->cfg);
+    for (size_t i = 0; i < pb->opt.nprops; i++) {
+        const char *eq = strchr(pb->opt.props[i], '=');
+        snprintf(key, sizeof key, "kafka.%.*s", (int)(eq - pb->opt.props[i]), pb->opt.props[i]);
+        pv_config_set(pb->cfg, key, eq + 1);
+    }
+    if (pb->opt.bootstrap)
+        pv_config_set(pb->cfg, "kafka.bootstrap.servers", pb->opt.bootstrap);
+    pb->topic =
+        pb->opt.topic ? pb->opt.topic : pv_config_get(pb->cfg, "topics.intake", "pravah.intake");
+    if (!pv_config_get(pb->cfg, "kafka.bootstrap.servers", NULL))
+        return publish_default_bootstrap(pb);
     return 0;
 }
 
@@ -142,15 +164,13 @@ static void publish_delivery_cb(void *ctx, void *opaque, int err, const char *er
 static int publish_open_producer(publish_t *pb)
 {
     char err[512], timeout[32];
-    pv_kv_t props[PUBLISH_MAX_PROPS + 2];
+    pv_kv_t props[PUBLISH_MAX_PROPS + 1];
     size_t n = 0;
     snprintf(timeout, sizeof timeout, "%d", pb->opt.timeout_s * 1000);
-    /* Ours first, so the user's -X settings override them. message.timeout.ms bounds how long an
+    /* Ours first, so configured properties override it. message.timeout.ms bounds how long an
      * unreachable broker keeps us waiting (librdkafka's default is five minutes). */
-    props[n++] = (pv_kv_t){"bootstrap.servers", pb->bootstrap};
     props[n++] = (pv_kv_t){"message.timeout.ms", timeout};
-    for (size_t i = 0; i < pb->opt.nprops; i++)
-        props[n++] = pb->opt.props[i];
+    n += pv_config_kafka(pb->cfg, props + n, PUBLISH_MAX_PROPS);
     pb->producer = pv_producer_new(props, n, publish_delivery_cb, pb, err, sizeof err);
     if (!pb->producer) {
         fprintf(stderr, "pravah publish: %s\n", err);
@@ -160,9 +180,9 @@ static int publish_open_producer(publish_t *pb)
      * after every message times out. */
     int wait_ms = pb->opt.timeout_s * 1000 < METADATA_TIMEOUT_MS ? pb->opt.timeout_s * 1000
                                                                  : METADATA_TIMEOUT_MS;
-    if (pv_producer_partitions(pb->producer, pb->opt.topic, wait_ms) < 1) {
+    if (pv_producer_partitions(pb->producer, pb->topic, wait_ms) < 1) {
         fprintf(stderr, "pravah publish: cannot find topic %s at %s (is the broker running?)\n",
-                pb->opt.topic, pb->bootstrap);
+                pb->topic, pv_config_get(pb->cfg, "kafka.bootstrap.servers", "?"));
         return -1;
     }
     return 0;
@@ -174,9 +194,9 @@ static void publish_send(publish_t *pb, const pv_event_t *ev, unsigned long pos)
     pv_header_t headers[PV_EVENT_NHEADERS];
     size_t nh = pv_event_headers(ev, headers);
     int rc;
-    while ((rc = pv_producer_send(pb->producer, pb->opt.topic, -1, ev->subject,
-                                  strlen(ev->subject), ev->data, ev->data_len, headers, nh,
-                                  (void *)(uintptr_t)pos)) == PV_KAFKA_RETRIABLE)
+    while ((rc = pv_producer_send(pb->producer, pb->topic, -1, ev->subject, strlen(ev->subject),
+                                  ev->data, ev->data_len, headers, nh, (void *)(uintptr_t)pos)) ==
+           PV_KAFKA_RETRIABLE)
         pv_producer_poll(pb->producer, 100);
     if (rc != 0) {
         fprintf(stderr, "%s %lu: error: not sent: %s\n", pb->unit, pos,
@@ -244,8 +264,12 @@ static void publish_json_lines(publish_t *pb, FILE *in)
 
 /* The structured attributes and their binary-mode headers (the strings outlive every event). */
 static const char *const mp_attrs[][2] = {
-    {"specversion", "ce_specversion"}, {"id", "ce_id"},     {"source", "ce_source"},
-    {"type", "ce_type"},               {"subject", "ce_subject"}, {"time", "ce_time"},
+    {"specversion", "ce_specversion"},
+    {"id", "ce_id"},
+    {"source", "ce_source"},
+    {"type", "ce_type"},
+    {"subject", "ce_subject"},
+    {"time", "ce_time"},
     {"actor", "ce_actor"},
 };
 #define MP_NATTRS (sizeof mp_attrs / sizeof mp_attrs[0])
@@ -321,15 +345,16 @@ static void publish_msgpack_stream(publish_t *pb, FILE *in)
     msgpack_unpacked_init(&res);
     for (;;) {
         msgpack_unpacker_reserve_buffer(&up, 65536);
-        size_t got = fread(msgpack_unpacker_buffer(&up), 1, msgpack_unpacker_buffer_capacity(&up),
-                           in);
+        size_t got =
+            fread(msgpack_unpacker_buffer(&up), 1, msgpack_unpacker_buffer_capacity(&up), in);
         if (got == 0)
             break;
         msgpack_unpacker_buffer_consumed(&up, got);
         msgpack_unpack_return r;
         while ((r = msgpack_unpacker_next(&up, &res)) == MSGPACK_UNPACK_SUCCESS)
             publish_msgpack_object(pb, &res.data, ++n);
-        if (r == MSGPACK_UNPACK_PARSE_ERROR || msgpack_unpacker_message_size(&up) > MSGPACK_EVENT_MAX) {
+        if (r == MSGPACK_UNPACK_PARSE_ERROR ||
+            msgpack_unpacker_message_size(&up) > MSGPACK_EVENT_MAX) {
             bad = 1;
             break;
         }
@@ -366,7 +391,7 @@ static int publish_run(publish_t *pb)
         return 1;
     }
     pb->unit = pb->opt.msgpack ? "event" : "line";
-    if (publish_find_bootstrap(pb) != 0 || publish_open_producer(pb) != 0) {
+    if (publish_configure(pb) != 0 || publish_open_producer(pb) != 0) {
         if (in != stdin)
             fclose(in);
         return 1;
@@ -403,5 +428,6 @@ int pv_cmd_publish(int argc, char **argv)
     if (pb.producer)
         pv_producer_free(pb.producer);
     pv_arena_close(&pb.arena);
+    pv_config_free(pb.cfg);
     return status;
 }

@@ -48,6 +48,14 @@ FIRST=$ADDR
 stop_broker INT
 ok "--brokers --partitions --topics-prefix; SIGINT"
 
+# --- a topic the broker did not create (a typo) is created on first use: the broker says so
+start_broker
+echo x | kcat -P -b "$ADDR" -t pravah.intkae 2>/dev/null
+wait_line '"level":"warn",.*"msg":"topic pravah.intkae was created on first use with 4 partitions' \
+    "$WORK/broker.err" 5 || fail "no warning about an auto-created topic"
+stop_broker TERM
+ok "auto-created topics are reported"
+
 # --- ephemeral: a new start gets new ports and empty topics
 start_broker
 [ "$ADDR" != "$FIRST" ] || fail "same address twice"

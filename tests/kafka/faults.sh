@@ -2,6 +2,7 @@
 # The broker's control channel (--control FIFO): injected produce errors and brokers taken down,
 # seen through `pravah publish`. Transient faults are retried and every event acknowledged;
 # permanent ones are reported per line and make publish exit 1.
+# ctest-labels: kafka;fault
 . "$(dirname "$0")/lib.sh"
 need_kcat
 CTL=$WORK/control

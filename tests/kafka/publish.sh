@@ -70,6 +70,13 @@ ok "stdin and var/broker.addr, exit 0"
 [ "$(consume pravah.rejected '%k\n' | wc -l)" -eq 4 ] || fail "--topic not honoured"
 ok "--topic"
 
+# --- the workers' configuration: environment (a real cluster needs nothing else)
+mkdir "$WORK/empty"
+(cd "$WORK/empty" && PRAVAH_KAFKA_BOOTSTRAP_SERVERS=$ADDR PRAVAH_TOPICS_INTAKE=pravah.snapshots \
+    "$PRAVAH" publish "$WORK/good.jsonl") >/dev/null 2>&1 || fail "publish configured by environment"
+[ "$(consume pravah.snapshots '%k\n' | wc -l)" -eq 4 ] || fail "PRAVAH_TOPICS_INTAKE not honoured"
+ok "PRAVAH_KAFKA_BOOTSTRAP_SERVERS, PRAVAH_TOPICS_INTAKE"
+
 # --- no broker: fails fast, exit 1; no address file: exit 1; bad usage: exit 2
 start=$(date +%s)
 "$PRAVAH" publish --bootstrap 127.0.0.1:9 --timeout 2 "$WORK/good.jsonl" >/dev/null 2>"$WORK/pub.err"

@@ -18,7 +18,7 @@
 typedef struct pv_advancer_s pv_advancer_t;
 
 pv_advancer_t *pv_advancer_new(const pv_config_t *cfg, pv_engine_t *eng, pv_directory_t *dir,
-                               const pv_clock_t *clock, char *err, size_t errlen);
+                               pv_clock_t *clock, char *err, size_t errlen);
 /* Runs batches until *stop becomes non-zero, then drains, commits and leaves the group.
  * Returns 0, or 1 after a fatal error (logged). */
 int pv_advancer_run(pv_advancer_t *adv, volatile int *stop);

@@ -1,4 +1,5 @@
 /* Worker clocks. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,12 +39,38 @@ int pv_clock_parse(const char *spec, pv_clock_t *clock)
             return PV_EINVAL;
         return pv_time_parse(buf, 330, &clock->origin);
     }
+    if (strncmp(spec, "file:", 5) == 0 && spec[5] && strlen(spec + 5) < sizeof clock->path) {
+        clock->kind = 3;
+        strcpy(clock->path, spec + 5);
+        return 0;
+    }
     return PV_EINVAL;
 }
 
-pv_time_t pv_clock_now(const pv_clock_t *clock)
+static pv_time_t read_clock_file(pv_clock_t *clock)
+{
+    char buf[64];
+    FILE *f = fopen(clock->path, "r");
+    if (!f)
+        return clock->origin;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+    char *end;
+    long long ms = strtoll(buf, &end, 10);
+    pv_time_t t;
+    if (*buf && !*end)
+        clock->origin = ms;
+    else if (pv_time_parse(buf, 330, &t) == 0)
+        clock->origin = t;
+    return clock->origin;
+}
+
+pv_time_t pv_clock_now(pv_clock_t *clock)
 {
     switch (clock->kind) {
+    case 3: return read_clock_file(clock);
     case 1: return clock->origin;
     case 2: return clock->origin + (pv_time_t)((double)(pv_wall_ms() - clock->wall_origin_ms) *
                                                clock->factor);

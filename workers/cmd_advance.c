@@ -29,7 +29,7 @@ static void advance_usage(FILE *out)
             "                     PRAVAH_<KEY> overrides it, e.g. PRAVAH_KAFKA_BOOTSTRAP_SERVERS\n"
             "  --bootstrap ADDR   kafka.bootstrap.servers (default: var/broker.addr, written by\n"
             "                     `pravah broker`)\n"
-            "  --clock SPEC       wall (default) | fixed:TIME | scaled:TIME:FACTOR\n"
+            "  --clock SPEC       wall (default) | fixed:TIME | scaled:TIME:FACTOR | file:PATH\n"
             "  --metrics-port N   Prometheus /metrics on 127.0.0.1:N (default 9464, 0: off)\n"
             "  --set KEY=VALUE    any config key, e.g. --set advance.batch_max=5000\n");
 }
@@ -106,7 +106,8 @@ int pv_cmd_advance(int argc, char **argv)
     if (!cfg || !dir || parse_args(argc, argv, cfg) != 0)
         goto out;
     if (pv_clock_parse(pv_config_get(cfg, "advance.clock", "wall"), &clock) != 0) {
-        fprintf(stderr, "pravah advance: bad --clock (wall, fixed:TIME, scaled:TIME:FACTOR)\n");
+        fprintf(stderr, "pravah advance: bad --clock (wall, fixed:TIME, scaled:TIME:FACTOR, "
+                        "file:PATH)\n");
         goto out;
     }
     ecfg.identity_salt = pv_config_get(cfg, "advance.identity_salt", "change-me");

@@ -27,6 +27,7 @@ typedef struct verify_s {
     pv_chain_t chain; /* of the partition being read */
     int32_t partition;
     pv_arena_t arena;
+    FILE *list; /* --list: one line per record */
     char **event_keys; /* "case\nevent_id" of every event record, for the duplicate check */
     size_t nkeys, capkeys;
 } verify_t;
@@ -111,6 +112,12 @@ static int verify_cb(void *ctx, const pv_kafka_msg_t *msg)
     v->chain.pseq = rec.pseq;
     memcpy(v->chain.head, rec.phash, PV_HASH_LEN);
     check_case_chain(v, msg, &rec);
+    if (v->list) {
+        char hex[2 * PV_HASH_LEN + 1];
+        pv_hash_hex(rec.hash, hex);
+        fprintf(v->list, "%s\t%llu\t%s\t%s\n", rec.case_id, (unsigned long long)rec.seq,
+                pv_record_kind_name(rec.kind), hex);
+    }
     if (rec.kind == PV_KIND_EVENT) {
         v->events++;
         check_event_once(v, msg, &rec);
@@ -139,10 +146,12 @@ static void check_duplicate_events(verify_t *v)
 
 static void audit_usage(FILE *out)
 {
-    fprintf(out, "usage: pravah audit verify [--bootstrap HOST:PORT] [--topic pravah.journal]\n\n"
+    fprintf(out, "usage: pravah audit verify [--bootstrap HOST:PORT] [--topic pravah.journal]\n"
+                 "                           [--list FILE]\n\n"
                  "Verifies every partition of the journal: seals, case chains, partition chains,\n"
                  "duplicates, forks, events applied twice. Prints each finding and a summary;\n"
-                 "exit status 0 when there is no finding, 1 otherwise.\n");
+                 "exit status 0 when there is no finding, 1 otherwise. --list writes one line\n"
+                 "per record: case id, seq, kind, hash (tab-separated).\n");
 }
 
 static int verify_topic(const pv_kv_t *props, size_t nprops, const char *topic, verify_t *v)
@@ -189,12 +198,14 @@ int pv_cmd_audit(int argc, char **argv)
         return pv_cli_wants_help(argc, argv) ? 0 : 2;
     }
     pv_config_t *cfg = pv_config_new();
-    const char *topic = "pravah.journal";
+    const char *topic = "pravah.journal", *list = NULL;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--bootstrap") == 0)
             pv_config_set(cfg, "kafka.bootstrap.servers", argv[i + 1]);
         else if (strcmp(argv[i], "--topic") == 0)
             topic = argv[i + 1];
+        else if (strcmp(argv[i], "--list") == 0)
+            list = argv[i + 1];
     }
     pv_config_apply_env(cfg);
     if (!pv_config_get(cfg, "kafka.bootstrap.servers", NULL)) {
@@ -210,7 +221,11 @@ int pv_cmd_audit(int argc, char **argv)
     verify_t v = {.buckets = 1 << 16};
     v.table = calloc(v.buckets, sizeof *v.table);
     pv_arena_init(&v.arena, 256 * 1024);
+    if (list && !(v.list = fopen(list, "w")))
+        perror(list);
     int n = verify_topic(props, nprops, topic, &v);
+    if (v.list)
+        fclose(v.list);
     if (n > 0)
         check_duplicate_events(&v);
     if (n > 0)

@@ -2,7 +2,8 @@
  * clock, checks the expectations after every step, then verifies the journal's chains and that
  * folding the journal rebuilds every case exactly.
  *
- * Usage: pv_scenario [-v] FILE...      exit status 0 when every file passes. */
+ * Usage: pv_scenario [-v] [--journal-out LIST] FILE...   exit status 0 when every file passes.
+ * LIST gets one line per journal record: case_id, seq, kind, hash (tab-separated). */
 #include <msgpack.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -553,6 +554,21 @@ static void verify_rebuild(run_t *r)
     pv_store_free(fresh);
 }
 
+/* --journal-out: one line per record, "case_id<TAB>seq<TAB>kind<TAB>hash", the format of
+ * `pravah audit verify --list`, so a pipeline run can be compared with this one. */
+static void write_journal_list(run_t *r, FILE *out)
+{
+    for (size_t i = 0; i < r->journal.n; i++) {
+        pv_record_t rec;
+        char hex[2 * PV_HASH_LEN + 1];
+        if (decode_journal(r, i, &rec))
+            continue;
+        pv_hash_hex(rec.hash, hex);
+        fprintf(out, "%s\t%llu\t%s\t%s\n", rec.case_id, (unsigned long long)rec.seq,
+                pv_record_kind_name(rec.kind), hex);
+    }
+}
+
 static void cleanup(run_t *r)
 {
     for (size_t i = 0; i < r->journal.n; i++)
@@ -565,7 +581,7 @@ static void cleanup(run_t *r)
     pv_yaml_close(&r->y);
 }
 
-static int run_file(const char *file, int verbose)
+static int run_file(const char *file, int verbose, FILE *journal_out)
 {
     run_t r = {.file = file, .verbose = verbose};
     char *text, err[1024];
@@ -601,6 +617,8 @@ static int run_file(const char *file, int verbose)
         r.step = 0;
         verify_journal(&r);
         verify_rebuild(&r);
+        if (journal_out)
+            write_journal_list(&r, journal_out);
     }
     printf("%s %s (%zu records)\n", r.failures ? "FAIL" : "ok  ", file, r.journal.n);
     int failed = r.failures != 0;
@@ -611,13 +629,23 @@ static int run_file(const char *file, int verbose)
 int main(int argc, char **argv)
 {
     int verbose = 0, failed = 0, passed = 0;
+    FILE *journal_out = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-v") == 0) {
             verbose = 1;
             continue;
         }
-        run_file(argv[i], verbose) ? failed++ : passed++;
+        if (strcmp(argv[i], "--journal-out") == 0 && i + 1 < argc) {
+            if (!(journal_out = fopen(argv[++i], "w"))) {
+                perror(argv[i]);
+                return 2;
+            }
+            continue;
+        }
+        run_file(argv[i], verbose, journal_out) ? failed++ : passed++;
     }
+    if (journal_out)
+        fclose(journal_out);
     if (passed + failed == 0) {
         fprintf(stderr, "usage: pv_scenario [-v] FILE...\n");
         return 2;

@@ -56,7 +56,8 @@ static int resolve_action(const pv_engine_t *eng, const pv_case_t *cur, const pv
 static int check_state(const pv_def_t *def, const pv_actiondef_t *a, const pv_case_t *cur,
                        const pv_event_t *ev, pv_reject_t *rej)
 {
-    if (def->has_case_id_re && regexec(&def->case_id_re, ev->subject, 0, NULL, 0) != 0)
+    /* An existing case's id matched when the case was created. */
+    if (!cur && def->has_case_id_re && regexec(&def->case_id_re, ev->subject, 0, NULL, 0) != 0)
         return pv_reject(rej, PV_REJ_MALFORMED, "ce_subject",
                          "case id '%s' does not match the %s case id format %s", ev->subject,
                          def->name, def->case_id_src);
@@ -349,19 +350,23 @@ int pv_engine_apply(const pv_engine_t *eng, const pv_case_t *cur, const pv_event
     if ((rc = pv__redact(a, ev, pv__engine_salt(eng), arena, &data, &data_len)))
         return rc;
 
-    build_next(def, a, cur, ev, &actor, office, &tmp);
-    tmp.state = (uint16_t)target_state(a, cur, &env);
+    /* Past every check: build the new case in place unless it aliases the current one (saves
+     * copying a whole case on the hot path). */
+    pv_case_t *out = next == cur ? &tmp : next;
+    build_next(def, a, cur, ev, &actor, office, out);
+    out->state = (uint16_t)target_state(a, cur, &env);
     /* A closed case is pending with nobody, whatever desk took the last action. */
-    pv__copy(tmp.assignee, sizeof tmp.assignee,
-             def->states[tmp.state].terminal ? "" : assignee);
-    pv__apply_sets(a, &env, &tmp);
-    pv__finish_transition(&tmp, cur, now);
-    fill_record(rec, &tmp, cur, ev, &actor, now);
+    pv__copy(out->assignee, sizeof out->assignee,
+             def->states[out->state].terminal ? "" : assignee);
+    pv__apply_sets(a, &env, out);
+    pv__finish_transition(out, cur, now);
+    fill_record(rec, out, cur, ev, &actor, now);
     rec->data = data;
     rec->data_len = data_len;
-    if ((rc = pv__record_finish(rec, &tmp)))
+    if ((rc = pv__record_finish(rec, out, arena)))
         return rc;
-    *next = tmp;
+    if (out != next)
+        *next = tmp;
     /* The record borrows strings from the case: point them at *next, which the caller keeps. */
     rec->case_id = next->id;
     rec->assignee = next->assignee;

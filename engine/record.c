@@ -392,6 +392,31 @@ int pv_record_seal(pv_record_t *r)
     return 0;
 }
 
+int pv_record_seal_into(pv_record_t *r, pv_arena_t *arena)
+{
+    /* Packed on the stack (the heap only past the block), then copied once into the arena. */
+    pv_buf_t b;
+    sink_t sk;
+    pv_buf_init(&b);
+    sk.buf = &b;
+    sk.len = 0;
+    int rc = pack_body(r, &sk);
+    if (rc == 0 && b.len)
+        rc = sink_flush(&sk);
+    const uint8_t *bytes = b.len ? b.data : sk.block;
+    size_t len = b.len ? b.len : sk.len;
+    uint8_t *body = rc == 0 ? pv_arena_memdup(arena, bytes, len) : NULL;
+    if (rc == 0 && !body)
+        rc = PV_ENOMEM;
+    if (rc == 0) {
+        pv_sha256(body, len, r->hash);
+        r->body = body;
+        r->body_len = len;
+    }
+    pv_buf_close(&b);
+    return rc;
+}
+
 /* Links a sealed record to the partition chain and advances the chain. Any thread that owns
  * the chain. */
 void pv_record_link(pv_record_t *r, pv_chain_t *chain)
@@ -437,6 +462,19 @@ int pv_record_encode(const pv_record_t *r, pv_buf_t *out)
 {
     size_t start = out->len;
     uint8_t h[6];
+    if (r->body) {
+        /* Sealed with pv_record_seal_into: the exact bytes that were hashed, packed once. */
+        h[0] = 0x95;
+        size_t hl = 1 + bin_header(r->body_len, h + 1);
+        int rc = pv_buf_append(out, h, hl);
+        if (rc == 0)
+            rc = pv_buf_append(out, r->body, r->body_len);
+        if (rc == 0)
+            rc = append_tail(out, r);
+        if (rc != 0)
+            out->len = start;
+        return rc;
+    }
     int rc = pv_record_encode_body(r, out);
     if (rc != 0)
         goto out;

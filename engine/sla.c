@@ -156,7 +156,7 @@ int pv_engine_fire(const pv_engine_t *eng, const pv_case_t *c, pv_time_t now, pv
     timer_record(rec, &tmp, c, kind, at, arena);
     rec->alert_level = level;
     rec->alert_target = tgt ? tgt : "";
-    if (!tgt || pv__record_finish(rec, &tmp) != 0)
+    if (!tgt || pv__record_finish(rec, &tmp, arena) != 0)
         return PV_ENOMEM;
     *next = tmp;
     rec->case_id = next->id;

@@ -13,7 +13,7 @@ struct pv_store_s {
     uint32_t *gen;       /* timer generation per slot */
     pv_time_t *queued;   /* due time of the live queue entry per slot, 0 if none */
     size_t ncases, cap;
-    uint32_t *index;     /* slot + 1, 0 = empty; size index_cap (power of two) */
+    uint64_t *index;     /* (id hash >> 32) << 32 | slot + 1; 0 = empty; index_cap a power of 2 */
     size_t index_cap;
     pv_timerq_t timers;
     pv_chain_t chain;
@@ -42,28 +42,36 @@ void pv_store_free(pv_store_t *st)
     free(st);
 }
 
+/* The index position of id, or the empty position where it would go. The high half of each
+ * entry holds a tag of the id's hash, so most probes never touch the case array. */
 static size_t find_slot(const pv_store_t *st, const char *id, uint64_t h)
 {
     size_t mask = st->index_cap - 1;
+    uint64_t tag = h >> 32;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-        uint32_t v = st->index[i];
-        if (v == 0 || strcmp(st->cases[v - 1].id, id) == 0)
+        uint64_t v = st->index[i];
+        if (v == 0 || ((v >> 32) == tag && strcmp(st->cases[(uint32_t)v - 1].id, id) == 0))
             return i;
     }
 }
 
-const pv_case_t *pv_store_get(const pv_store_t *st, const char *case_id)
+static const pv_case_t *get_hashed(const pv_store_t *st, const char *id, uint64_t h)
 {
     if (!st->index_cap)
         return NULL;
-    uint32_t v = st->index[find_slot(st, case_id, pv__id_hash(case_id))];
-    return v ? &st->cases[v - 1] : NULL;
+    uint64_t v = st->index[find_slot(st, id, h)];
+    return v ? &st->cases[(uint32_t)v - 1] : NULL;
+}
+
+const pv_case_t *pv_store_get(const pv_store_t *st, const char *case_id)
+{
+    return get_hashed(st, case_id, pv__id_hash(case_id));
 }
 
 static int grow_index(pv_store_t *st)
 {
     size_t cap = st->index_cap ? st->index_cap * 2 : 1024;
-    uint32_t *old = st->index;
+    uint64_t *old = st->index;
     size_t old_cap = st->index_cap;
     if (!(st->index = calloc(cap, sizeof *st->index))) {
         st->index = old;
@@ -71,9 +79,10 @@ static int grow_index(pv_store_t *st)
     }
     st->index_cap = cap;
     for (size_t i = 0; i < old_cap; i++)
-        if (old[i])
-            st->index[find_slot(st, st->cases[old[i] - 1].id, pv__id_hash(st->cases[old[i] - 1].id))] =
-                old[i];
+        if (old[i]) {
+            const char *id = st->cases[(uint32_t)old[i] - 1].id;
+            st->index[find_slot(st, id, pv__id_hash(id))] = old[i];
+        }
     free(old);
     return 0;
 }
@@ -97,25 +106,27 @@ static int grow_cases(pv_store_t *st)
     return 0;
 }
 
-/* Stores c (new or updated) and keeps its timer entry in the queue current. */
-static int put_case(pv_store_t *st, const pv_case_t *c)
+/* Stores c (new or updated; h is pv__id_hash of its id), keeps its timer entry in the queue
+ * current, and returns its slot in *slot_out. */
+static int put_case(pv_store_t *st, const pv_case_t *c, uint64_t h, uint32_t *slot_out)
 {
     int rc;
     if ((st->ncases + 1) * 2 > st->index_cap && (rc = grow_index(st)))
         return rc;
-    size_t pos = find_slot(st, c->id, pv__id_hash(c->id));
+    size_t pos = find_slot(st, c->id, h);
     uint32_t slot;
     if (st->index[pos]) {
-        slot = st->index[pos] - 1;
+        slot = (uint32_t)st->index[pos] - 1;
     } else {
         if (st->ncases == st->cap && (rc = grow_cases(st)))
             return rc;
         slot = (uint32_t)st->ncases++;
         st->gen[slot] = 0;
         st->queued[slot] = 0;
-        st->index[pos] = slot + 1;
+        st->index[pos] = (h >> 32) << 32 | (slot + 1);
     }
     st->cases[slot] = *c;
+    *slot_out = slot;
     if (c->next_timer != st->queued[slot]) {
         st->gen[slot]++; /* the old entry, if any, is now stale */
         st->queued[slot] = c->next_timer;
@@ -138,16 +149,15 @@ int pv_store_apply(pv_store_t *st, const pv_event_t *ev, pv_time_t now, pv_arena
 {
     pv_case_t next;
     pv_record_t rec;
-    const pv_case_t *cur = pv_store_get(st, ev->subject);
-    int rc = pv_engine_apply(st->eng, cur, ev, now, &next, &rec, arena, rej);
-    if (rc)
+    uint32_t slot;
+    uint64_t h = pv__id_hash(ev->subject);
+    int rc = pv_engine_apply(st->eng, get_hashed(st, ev->subject, h), ev, now, &next, &rec, arena,
+                             rej);
+    if (rc || (rc = put_case(st, &next, h, &slot)))
         return rc;
-    if ((rc = put_case(st, &next)))
-        return rc;
-    const pv_case_t *stored = pv_store_get(st, next.id);
-    rec.case_id = stored->id;
-    rec.assignee = stored->assignee;
-    rec.office = stored->office;
+    rec.case_id = st->cases[slot].id;
+    rec.assignee = st->cases[slot].assignee;
+    rec.office = st->cases[slot].office;
     return emit(st, &rec, arena, cb, ctx);
 }
 
@@ -166,14 +176,15 @@ int pv_store_fire_due(pv_store_t *st, pv_time_t now, size_t max, pv_arena_t *are
         int rc = pv_engine_fire(st->eng, &st->cases[t.slot], now, &next, &rec, arena);
         if (rc < 0)
             return rc;
+        uint32_t slot;
         if (rc == 0) {
             /* Nothing due after all: re-arm at the case's own time. */
             pv_case_t c = st->cases[t.slot];
-            if ((rc = put_case(st, &c)))
+            if ((rc = put_case(st, &c, pv__id_hash(c.id), &slot)))
                 return rc;
             continue;
         }
-        if ((rc = put_case(st, &next)))
+        if ((rc = put_case(st, &next, pv__id_hash(next.id), &slot)))
             return rc;
         rec.case_id = st->cases[t.slot].id;
         rec.assignee = st->cases[t.slot].assignee;
@@ -202,7 +213,8 @@ int pv_store_fold(pv_store_t *st, const pv_record_t *rec, pv_arena_t *arena, cha
     int rc = pv_engine_fold(st->eng, &c, rec, arena, err, errlen);
     if (rc)
         return rc;
-    if ((rc = put_case(st, &c)))
+    uint32_t slot;
+    if ((rc = put_case(st, &c, pv__id_hash(c.id), &slot)))
         return rc;
     st->chain.pseq = rec->pseq;
     memcpy(st->chain.head, rec->phash, PV_HASH_LEN);

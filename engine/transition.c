@@ -7,7 +7,9 @@
 
 void pv__copy(char *dst, size_t cap, const char *s)
 {
-    snprintf(dst, cap, "%s", s ? s : "");
+    size_t n = s ? strnlen(s, cap - 1) : 0;
+    memcpy(dst, s ? s : "", n);
+    dst[n] = '\0';
 }
 
 /* ---- typed arguments ---- */
@@ -297,9 +299,9 @@ void pv__record_from_case(pv_record_t *r, const pv_case_t *next, const pv_case_t
         memcpy(r->prev_hash, before->hash, PV_HASH_LEN);
 }
 
-int pv__record_finish(pv_record_t *r, pv_case_t *next)
+int pv__record_finish(pv_record_t *r, pv_case_t *next, pv_arena_t *arena)
 {
-    int rc = pv_record_seal(r);
+    int rc = pv_record_seal_into(r, arena);
     if (rc == 0)
         memcpy(next->hash, r->hash, PV_HASH_LEN);
     return rc;

@@ -41,8 +41,8 @@ void pv__seen_push(pv_case_t *c, const char *id);
 /* Fills the record fields that come from the case: ids, seq, version, states, assignee,
  * deadline, office, prev_hash (from `before`, zeros when NULL). */
 void pv__record_from_case(pv_record_t *r, const pv_case_t *next, const pv_case_t *before);
-/* Seals r and stores its hash in next. */
-int pv__record_finish(pv_record_t *r, pv_case_t *next);
+/* Seals r (keeping its packed body in the arena) and stores its hash in next. */
+int pv__record_finish(pv_record_t *r, pv_case_t *next, pv_arena_t *arena);
 
 /* Copies s into a fixed-size field, truncating. */
 void pv__copy(char *dst, size_t cap, const char *s);

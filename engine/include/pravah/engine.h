@@ -47,7 +47,7 @@ const pv_def_t *pv_engine_definition_at(const pv_engine_t *eng, size_t i);
  * On success returns 0, writes the new state to *next (which may alias cur) and the journal record
  * to *rec, sealed (hash set, chained to cur) but not linked to a partition chain. On rejection
  * returns PV_EREJECTED, fills *rej and leaves *next and *rec untouched. Other negative codes:
- * PV_ENOMEM. */
+ * PV_ENOMEM (then *next may be partly written). */
 int pv_engine_apply(const pv_engine_t *eng, const pv_case_t *cur, const pv_event_t *ev,
                     pv_time_t now, pv_case_t *next, pv_record_t *rec, pv_arena_t *arena,
                     pv_reject_t *rej);

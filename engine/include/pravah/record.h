@@ -93,9 +93,15 @@ int pv_record_encode_body(const pv_record_t *r, pv_buf_t *out);
 /* Computes r->hash from the body (r->prev_hash must be set) and resets r->body. Returns as
  * pv_record_encode_body(). */
 int pv_record_seal(pv_record_t *r);
+/* Like pv_record_seal, but keeps the packed body in the arena (r->body), so that
+ * pv_record_encode writes those bytes instead of packing the fields again. The fields must not
+ * change afterwards. Returns as pv_record_encode_body(), or PV_ENOMEM. */
+int pv_record_seal_into(pv_record_t *r, pv_arena_t *arena);
 /* Sets r->pseq, r->pprev, r->phash from the chain head and advances the chain. r must be sealed. */
 void pv_record_link(pv_record_t *r, pv_chain_t *chain);
 /* Encodes the full 5-element wire record (appends). r must be sealed and linked (not checked).
+ * When r->body is set (a decoded record, or pv_record_seal_into) those bytes are written as the
+ * body as they are.
  * Returns as pv_record_encode_body(), or PV_ERANGE for a body over 4 GiB. */
 int pv_record_encode(const pv_record_t *r, pv_buf_t *out);
 

@@ -1840,7 +1840,7 @@ typedef struct opts_s {
 static void parse_opts(int argc, char **argv, opts_t *o)
 {
     *o = (opts_t){1000000, 100000, 1, PV_SOURCE_DIR "/schemas"};
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* options come in pairs: --name VALUE */
         if (i + 1 >= argc)
             usage();
         char *end;
@@ -1857,7 +1857,6 @@ static void parse_opts(int argc, char **argv, opts_t *o)
             o->seed = v;
         else
             usage();
-        i++;
     }
     if (o->cases == 0 || o->events < o->cases)
         die("need --cases >= 1 and --events >= --cases");

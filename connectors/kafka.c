@@ -1,4 +1,5 @@
 /* librdkafka behind connectors/kafka.h. */
+#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,11 +57,27 @@ const char *pv_kafka_err2str(int err)
     return rd_kafka_err2str((rd_kafka_resp_err_t)err);
 }
 
+/* librdkafka's own log lines as JSON lines on stderr, like the rest of Pravah's logs. */
+static void json_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    static const char *const levels[] = {"error", "error", "error", "error",
+                                         "warn",  "info",  "info",  "debug"};
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "level",
+                          levels[level >= 0 && level <= 7 ? level : 7], "component", "librdkafka",
+                          "client", rd_kafka_name(rk), "facility", fac, "msg", buf);
+    char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (line)
+        fprintf(stderr, "%s\n", line);
+    free(line);
+    json_decref(o);
+}
+
 /* Builds a configuration: Pravah's defaults first, then the user's properties over them. */
 static rd_kafka_conf_t *make_conf(const pv_kv_t *defaults, size_t ndef, const pv_kv_t *props,
                                   size_t nprops, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, json_log_cb);
     for (size_t i = 0; i < ndef + nprops; i++) {
         const pv_kv_t *kv = i < ndef ? &defaults[i] : &props[i - ndef];
         if (rd_kafka_conf_set(conf, kv->key, kv->value, err, errlen) != RD_KAFKA_CONF_OK) {

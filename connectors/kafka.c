@@ -358,18 +358,12 @@ void pv_consumer_free(pv_consumer_t *c)
     free(c);
 }
 
-int64_t pv_consumer_lag(pv_consumer_t *c, const char *topic, int32_t partition)
+int64_t pv_consumer_high_watermark(pv_consumer_t *c, const char *topic, int32_t partition)
 {
     int64_t low, high;
     if (rd_kafka_get_watermark_offsets(c->rk, topic, partition, &low, &high) != 0 || high < 0)
         return -1;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(l, topic, partition);
-    int64_t lag = -1;
-    if (rd_kafka_position(c->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        lag = high - (tp->offset >= 0 ? tp->offset : low);
-    rd_kafka_topic_partition_list_destroy(l);
-    return lag < 0 ? 0 : lag;
+    return high;
 }
 
 /* ---- whole partitions ---- */

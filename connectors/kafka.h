@@ -97,8 +97,9 @@ int pv_consumer_pause(pv_consumer_t *c, const char *topic, int32_t partition, in
 /* Leaves the group cleanly (revoke callbacks run). */
 void pv_consumer_close(pv_consumer_t *c);
 
-/* Consumer lag of a partition from cached watermarks and the current position; -1 if unknown. */
-int64_t pv_consumer_lag(pv_consumer_t *c, const char *topic, int32_t partition);
+/* The high watermark of a partition as last seen in fetch responses (no request); -1 if
+ * unknown yet. Lag = this minus the application's own position. */
+int64_t pv_consumer_high_watermark(pv_consumer_t *c, const char *topic, int32_t partition);
 
 /* ---- reading one partition without a group (directory tail) ---- */
 

@@ -19,6 +19,7 @@ typedef struct partition_s {
     int64_t *done;       /* sorted intake offsets >= committed whose effect is already written */
     size_t ndone, capdone;
     int64_t next_commit; /* -1: nothing to commit */
+    int64_t position;    /* next intake offset this process will see (for the lag metric) */
 } partition_t;
 
 typedef struct metrics_s {
@@ -208,6 +209,7 @@ static void process_message(pv_advancer_t *adv, const pv_kafka_msg_t *msg, pv_ti
     if (!p)
         return; /* not ours any more: the new owner will read it */
     p->next_commit = msg->offset + 1;
+    p->position = msg->offset + 1;
     if (is_done(p, msg->offset)) {
         atomic_fetch_add(&adv->m.redelivered, 1);
         return;
@@ -315,6 +317,7 @@ static partition_t *rebuild_partition(pv_advancer_t *adv, int32_t id)
     if (!p || !(p->store = pv_store_new(adv->eng, adv->dir)))
         goto fail;
     p->committed = pv_consumer_committed(adv->cons, adv->t_intake, id);
+    p->position = p->committed > 0 ? p->committed : 0;
     p->next_commit = -1;
     rb.p = p;
     if (pv_partition_read(adv->props, adv->nprops, adv->t_journal, id, rebuild_journal_cb, &rb,
@@ -406,8 +409,11 @@ static void update_lag(pv_advancer_t *adv)
 {
     int64_t lag = 0;
     for (int32_t id = 0; id < MAX_PARTITIONS; id++) {
-        int64_t l = adv->parts[id] ? pv_consumer_lag(adv->cons, adv->t_intake, id) : 0;
-        lag += l > 0 ? l : 0;
+        if (!adv->parts[id])
+            continue;
+        int64_t high = pv_consumer_high_watermark(adv->cons, adv->t_intake, id);
+        /* Unknown before the first fetch answers: count it as lagging, not as caught up. */
+        lag += high < 0 ? 1 : high > adv->parts[id]->position ? high - adv->parts[id]->position : 0;
     }
     atomic_store(&adv->m.lag, lag);
 }

@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "advancer.h"
 #include "kafka.h"
@@ -43,6 +44,7 @@ struct pv_advancer_s {
     partition_t *parts[MAX_PARTITIONS];
     pv_arena_t arena;
     pv_buf_t wire;
+    char instance[64];      /* tags this process's directory messages (see poll_directory) */
     int32_t cur_partition;  /* partition of the event being applied (record callback) */
     int64_t cur_offset;
     atomic_int failed;      /* a delivery failed: fatal */
@@ -94,7 +96,8 @@ static void publish_directory_change(pv_advancer_t *adv, const char *officer_id)
         msgpack_pack_str(&pk, strlen(kv[i]));
         msgpack_pack_str_body(&pk, kv[i], strlen(kv[i]));
     }
-    produce(adv, adv->t_directory, 0, o->id, sb.data, sb.size, NULL, 0);
+    pv_header_t h = {"pravah-writer", adv->instance, strlen(adv->instance)};
+    produce(adv, adv->t_directory, 0, o->id, sb.data, sb.size, &h, 1);
     msgpack_sbuffer_destroy(&sb);
 }
 
@@ -120,11 +123,22 @@ static void apply_directory_msg(pv_advancer_t *adv, const pv_kafka_msg_t *msg)
         pv_log("warn", "directory change not applied", "officer", f[0], "post", f[2], NULL);
 }
 
+/* True for a directory message this process wrote: already applied when it was written, and
+ * applying it again when it is read back could undo a newer change made since. */
+static int is_own(const pv_advancer_t *adv, const pv_kafka_msg_t *msg)
+{
+    for (size_t i = 0; i < msg->nheaders; i++)
+        if (strcmp(msg->headers[i].key, "pravah-writer") == 0)
+            return msg->headers[i].value_len == strlen(adv->instance) &&
+                   memcmp(msg->headers[i].value, adv->instance, msg->headers[i].value_len) == 0;
+    return 0;
+}
+
 static void poll_directory(pv_advancer_t *adv, int timeout_ms)
 {
     pv_kafka_msg_t msg;
     while (pv_reader_poll(adv->dir_reader, timeout_ms, &msg) == 1) {
-        if (!msg.err)
+        if (!msg.err && !is_own(adv, &msg))
             apply_directory_msg(adv, &msg);
         pv_kafka_msg_release(&msg);
         timeout_ms = 0;
@@ -503,6 +517,8 @@ pv_advancer_t *pv_advancer_new(const pv_config_t *cfg, pv_engine_t *eng, pv_dire
         return NULL;
     }
     adv->cfg = cfg;
+    snprintf(adv->instance, sizeof adv->instance, "advance-%ld-%lld", (long)getpid(),
+             (long long)pv_wall_ms());
     adv->eng = eng;
     adv->dir = dir;
     adv->clock = clock;

@@ -85,7 +85,7 @@ static void check_event_once(verify_t *v, const pv_kafka_msg_t *msg, const pv_re
         v->capkeys = v->capkeys ? v->capkeys * 2 : 4096;
         v->event_keys = realloc(v->event_keys, v->capkeys * sizeof *v->event_keys);
     }
-    if (asprintf(&v->event_keys[v->nkeys], "%s\n%s", rec->case_id, rec->event_id) > 0)
+    if (asprintf(&v->event_keys[v->nkeys], "case %s event %s", rec->case_id, rec->event_id) > 0)
         v->nkeys++;
     (void)msg;
 }

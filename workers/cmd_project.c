@@ -1,0 +1,288 @@
+/* `pravah project`: the projector worker (workers/projector.c) with its config, schema
+ * migrations, /metrics endpoint and signals. */
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "files.h"
+#include "log.h"
+#include "metrics_http.h"
+#include "pg.h"
+#include "projector.h"
+
+static volatile int stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void project_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: pravah project [--config FILE] [--bootstrap HOST:PORT] [--pg CONNINFO]\n"
+            "                      [--migrate] [--migrate-only] [--metrics-port N]\n"
+            "                      [--set KEY=VALUE]...\n\n"
+            "Consumes the journal in a consumer group and writes it into PostgreSQL tables and\n"
+            "views, one transaction per batch with the consumed offsets (docs/PROJECTOR.md).\n\n"
+            "  --config FILE      YAML config (keys: kafka.*, topics.journal, project.*);\n"
+            "                     environment PRAVAH_<KEY> overrides it\n"
+            "  --bootstrap ADDR   kafka.bootstrap.servers (default: var/broker.addr)\n"
+            "  --pg CONNINFO      libpq connection string or URI (project.pg; default: the PG*\n"
+            "                     environment variables)\n"
+            "  --migrate          apply schemas/sql/*.sql not yet applied, then project\n"
+            "  --migrate-only     apply them and exit\n"
+            "  --metrics-port N   Prometheus /metrics on 127.0.0.1:N (default 9465, 0: off)\n"
+            "  --set KEY=VALUE    any config key, e.g. --set project.batch_max=2000\n");
+}
+
+/* ---- migrations ---- */
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_sql(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".sql") == 0;
+}
+
+static int found_cb(void *ctx, int ncols, const char *const *v)
+{
+    (void)ncols, (void)v;
+    *(int *)ctx = 1;
+    return 1;
+}
+
+/* Whether `version` is recorded (the table may not exist yet: then nothing is). */
+static int is_applied(pv_pg_t *pg, const char *version, int *applied, char *err, size_t errlen)
+{
+    const char *params[] = {version};
+    int missing = 0;
+    *applied = 0;
+    int rc = pv_pg_query(pg, "SELECT 1 WHERE to_regclass('pravah.schema_migrations') IS NULL", 0,
+                         NULL, found_cb, &missing, err, errlen);
+    if (rc || missing)
+        return rc;
+    return pv_pg_query(pg, "SELECT 1 FROM pravah.schema_migrations WHERE version = $1", 1, params,
+                       found_cb, applied, err, errlen);
+}
+
+/* One file in one transaction, recorded in the same transaction. The table is created after
+ * the file runs, so a first migration may create the schema itself (and the table: a file may
+ * record its own version too). */
+static int apply_file(pv_pg_t *pg, const char *path, const char *version, char *err,
+                      size_t errlen)
+{
+    char *sql = NULL, e2[256];
+    const char *params[] = {version};
+    if (pv_file_read(path, &sql, NULL, err, errlen) != 0)
+        return -1;
+    int rc = pv_pg_exec(pg, "BEGIN", err, errlen);
+    rc = rc ? rc : pv_pg_exec(pg, sql, err, errlen);
+    rc = rc ? rc
+            : pv_pg_exec(pg,
+                         "CREATE SCHEMA IF NOT EXISTS pravah;\n"
+                         "CREATE TABLE IF NOT EXISTS pravah.schema_migrations (\n"
+                         "    version    text PRIMARY KEY,\n"
+                         "    applied_at timestamptz NOT NULL DEFAULT now())",
+                         err, errlen);
+    rc = rc ? rc
+            : pv_pg_query(pg,
+                          "INSERT INTO pravah.schema_migrations (version) VALUES ($1) "
+                          "ON CONFLICT DO NOTHING",
+                          1, params, NULL, NULL, err, errlen);
+    rc = rc ? rc : pv_pg_exec(pg, "COMMIT", err, errlen);
+    if (rc && pv_pg_is_connected(pg))
+        pv_pg_exec(pg, "ROLLBACK", e2, sizeof e2);
+    /* A file's SET ROLE or SET must not leak into the next file, as with one psql per file. */
+    if (pv_pg_is_connected(pg))
+        pv_pg_exec(pg, "SET SESSION AUTHORIZATION DEFAULT; RESET ALL", e2, sizeof e2);
+    free(sql);
+    return rc ? -1 : 0;
+}
+
+static int migrate_files(pv_pg_t *pg, const char *dir, struct dirent **names, int n, char *err,
+                         size_t errlen)
+{
+    char path[4096], version[256], e[1024];
+    int applied_now = 0;
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+        /* The version is the name up to the first '_' (0001_schema.sql: 0001), as scripts/pg. */
+        snprintf(version, sizeof version, "%.*s", (int)strcspn(names[i]->d_name, "_."),
+                 names[i]->d_name);
+        int applied;
+        if (is_applied(pg, version, &applied, e, sizeof e) != 0 ||
+            (!applied && apply_file(pg, path, version, e, sizeof e) != 0)) {
+            snprintf(err, errlen, "%.200s: %.700s", names[i]->d_name, e);
+            return -1;
+        }
+        if (!applied) {
+            pv_log("info", "migration applied", "version", version, NULL);
+            applied_now++;
+        }
+    }
+    pv_logf("info", "schema up to date: %d migrations in %s, %d applied now", n, dir,
+            applied_now);
+    return 0;
+}
+
+/* Applies dir/\*.sql in name order, skipping recorded versions; a session advisory lock keeps two
+ * migrating processes apart. Returns 0 or -1 with err filled. */
+static int migrate(pv_pg_t *pg, const char *dir, char *err, size_t errlen)
+{
+    struct dirent **names = NULL;
+    char e[256];
+    int n = scandir(dir, &names, is_sql, by_name);
+    if (n < 0) {
+        snprintf(err, errlen, "%s: cannot list the directory", dir);
+        return -1;
+    }
+    int rc = pv_pg_exec(pg, "SELECT pg_advisory_lock(hashtext('pravah.schema_migrations'))", err,
+                        errlen);
+    if (rc == 0) {
+        rc = migrate_files(pg, dir, names, n, err, errlen);
+        pv_pg_exec(pg, "SELECT pg_advisory_unlock(hashtext('pravah.schema_migrations'))", e,
+                   sizeof e);
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc ? -1 : 0;
+}
+
+static void on_pg_retry(void *ctx, int attempt, int wait_ms, const char *err)
+{
+    (void)ctx;
+    if (attempt == 1 || attempt % 10 == 0)
+        pv_logf("warn", "waiting for PostgreSQL (attempt %d, next in %d ms): %s", attempt,
+                wait_ms, err);
+}
+
+static int run_migrations(const pv_config_t *cfg)
+{
+    char dir[4096], err[1024];
+    snprintf(dir, sizeof dir, "%s/sql", pv_config_get(cfg, "schemas", pv_cli_schemas_dir()));
+    const char *d = pv_config_get(cfg, "project.migrations", dir);
+    pv_pg_t *pg = pv_pg_new(pv_config_get(cfg, "project.pg", ""));
+    int rc = -1;
+    if (!pg || pv_pg_reconnect(pg, 100, 5000, &stop_flag, on_pg_retry, NULL) != 0)
+        goto out;
+    rc = migrate(pg, d, err, sizeof err);
+    if (rc)
+        pv_log("error", "migration failed", "error", err, NULL);
+out:
+    pv_pg_free(pg);
+    return rc;
+}
+
+/* ---- arguments ---- */
+
+/* The embedded broker's address file, when no bootstrap is configured. */
+static void default_bootstrap(pv_config_t *cfg)
+{
+    char *text, err[256];
+    if (pv_config_get(cfg, "kafka.bootstrap.servers", NULL))
+        return;
+    if (pv_file_read(pv_config_get(cfg, "broker.addr_file", "var/broker.addr"), &text, NULL, err,
+                     sizeof err) == 0) {
+        text[strcspn(text, "\r\n")] = '\0';
+        pv_config_set(cfg, "kafka.bootstrap.servers", text);
+        free(text);
+    }
+}
+
+static int set_option(pv_config_t *cfg, const char *a, const char *v)
+{
+    static const char *const keys[][2] = {{"--bootstrap", "kafka.bootstrap.servers"},
+                                          {"--pg", "project.pg"},
+                                          {"--metrics-port", "project.metrics_port"}};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (strcmp(a, keys[k][0]) == 0)
+            return pv_config_set(cfg, keys[k][1], v);
+    if (strcmp(a, "--set") == 0 && strchr(v, '=')) {
+        char key[256];
+        snprintf(key, sizeof key, "%.*s", (int)(strchr(v, '=') - v), v);
+        return pv_config_set(cfg, key, strchr(v, '=') + 1);
+    }
+    fprintf(stderr, "pravah project: unknown option %s\n", a);
+    return -1;
+}
+
+/* Config file, then environment, then the command line: later wins. *mode: 0 project,
+ * 1 migrate then project, 2 migrate only. */
+static int parse_args(int argc, char **argv, pv_config_t *cfg, int *mode)
+{
+    char err[512];
+    pv_config_set(cfg, "project.pg", ""); /* known, so PRAVAH_PROJECT_PG applies */
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--config") == 0 &&
+            pv_config_load_file(cfg, argv[i + 1], err, sizeof err) != 0) {
+            fprintf(stderr, "pravah project: %s\n", err);
+            return -1;
+        }
+    pv_config_apply_env(cfg);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--migrate") == 0 || strcmp(a, "--migrate-only") == 0) {
+            *mode = strcmp(a, "--migrate") == 0 ? 1 : 2;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "pravah project: %s needs a value\n", a);
+            return -1;
+        }
+        i++;
+        if (strcmp(a, "--config") != 0 && set_option(cfg, a, argv[i]) != 0)
+            return -1;
+    }
+    default_bootstrap(cfg);
+    return 0;
+}
+
+int pv_cmd_project(int argc, char **argv)
+{
+    char err[1024];
+    int mode = 0, rc = 1;
+    pv_projector_t *pj = NULL;
+    pv_metrics_http_t *http = NULL;
+    if (pv_cli_wants_help(argc, argv)) {
+        project_usage(stdout);
+        return 0;
+    }
+    pv_log_init("project");
+    pv_config_t *cfg = pv_config_new();
+    if (!cfg || parse_args(argc, argv, cfg, &mode) != 0)
+        goto out;
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    if (mode && run_migrations(cfg) != 0)
+        goto out;
+    if (mode == 2) {
+        rc = 0;
+        goto out;
+    }
+    if (!(pj = pv_projector_new(cfg, &stop_flag, err, sizeof err))) {
+        pv_logf("error", "starting: %s", err);
+        goto out;
+    }
+    int port = (int)pv_config_int(cfg, "project.metrics_port", 9465);
+    if (port && !(http = pv_metrics_http_start(port, 0, pv_projector_render_metrics, pj)))
+        pv_logf("warn", "metrics endpoint on port %d could not start", port);
+    pv_logf("info", "projecting %s from %s; metrics on port %d",
+            pv_config_get(cfg, "topics.journal", "pravah.journal"),
+            pv_config_get(cfg, "kafka.bootstrap.servers", "?"),
+            http ? pv_metrics_http_port(http) : 0);
+    rc = pv_projector_run(pj);
+out:
+    pv_metrics_http_stop(http);
+    pv_projector_free(pj);
+    pv_config_free(cfg);
+    return rc;
+}

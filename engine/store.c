@@ -164,9 +164,10 @@ int pv_store_apply(pv_store_t *st, const pv_event_t *ev, pv_time_t now, pv_arena
 int pv_store_fire_due(pv_store_t *st, pv_time_t now, size_t max, pv_arena_t *arena,
                       pv_record_cb cb, void *ctx)
 {
-    size_t emitted = 0;
+    size_t emitted = 0, budget = 4 * max + 64; /* stale entries count too: the slice stays bounded */
     pv_timer_t t;
-    while (emitted < max && pv_timerq_peek(&st->timers, &t) == 0 && t.due <= now) {
+    while (emitted < max && budget-- > 0 && pv_timerq_peek(&st->timers, &t) == 0 &&
+           t.due <= now) {
         pv_timerq_pop_due(&st->timers, now, &t, 1);
         if (t.gen != st->gen[t.slot])
             continue; /* stale: the case moved on */
@@ -178,8 +179,12 @@ int pv_store_fire_due(pv_store_t *st, pv_time_t now, size_t max, pv_arena_t *are
             return rc;
         uint32_t slot;
         if (rc == 0) {
-            /* Nothing due after all: re-arm at the case's own time. */
+            /* Nothing due after all (cannot happen while next_timer is kept current): re-arm at
+             * the case's own time, never at or before now, so the loop cannot spin on it. */
             pv_case_t c = st->cases[t.slot];
+            c.next_timer = pv__next_timer(&c);
+            if (c.next_timer && c.next_timer <= now)
+                c.next_timer = now + 1;
             if ((rc = put_case(st, &c, pv__id_hash(c.id), &slot)))
                 return rc;
             continue;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pg.h"
 #include "pravah/common.h"
@@ -12,6 +13,7 @@ struct pv_pg_s {
     PGconn *conn;
     char *conninfo;
     char sqlstate[6];
+    unsigned seed; /* back-off jitter: differs between processes */
 };
 
 /* Server notices ("relation already exists, skipping") are not errors: not printed. */
@@ -27,6 +29,7 @@ pv_pg_t *pv_pg_new(const char *conninfo)
         free(pg);
         return NULL;
     }
+    pg->seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
     return pg;
 }
 
@@ -85,7 +88,7 @@ int pv_pg_reconnect(pv_pg_t *pg, int min_ms, int max_ms, volatile int *stop, pv_
         if (pv_pg_connect(pg, err, sizeof err) == 0)
             return 0;
         /* +-25% jitter, so a fleet of workers does not reconnect in step. */
-        int w = wait - wait / 4 + (int)(rand() % (wait / 2 + 1));
+        int w = wait - wait / 4 + (int)(rand_r(&pg->seed) % (unsigned)(wait / 2 + 1));
         if (cb)
             cb(ctx, attempt, w, err);
         for (int slept = 0; slept < w && !*stop; slept += 50) {

@@ -342,7 +342,8 @@ static partition_t *rebuild_partition(pv_advancer_t *adv, int32_t id)
         goto fail;
     }
     pv_arena_reset(&adv->arena);
-    qsort(p->done, p->ndone, sizeof *p->done, cmp_i64);
+    if (p->ndone) /* qsort with a NULL base is undefined even for 0 elements */
+        qsort(p->done, p->ndone, sizeof *p->done, cmp_i64);
     pv_logf("info", "partition %d: rebuilt %zu cases from %lld journal records in %lld ms; "
             "committed offset %lld, %zu later intake messages already handled", id,
             pv_store_case_count(p->store), (long long)rb.records, (long long)(pv_wall_ms() - t0),

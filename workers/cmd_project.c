@@ -87,10 +87,12 @@ static int apply_file(pv_pg_t *pg, const char *path, const char *version, char *
     rc = rc ? rc : pv_pg_exec(pg, sql, err, errlen);
     rc = rc ? rc
             : pv_pg_exec(pg,
-                         "CREATE SCHEMA IF NOT EXISTS pravah;\n"
-                         "CREATE TABLE IF NOT EXISTS pravah.schema_migrations (\n"
+                         "DO $$ BEGIN IF to_regclass('pravah.schema_migrations') IS NULL THEN\n"
+                         "  CREATE SCHEMA IF NOT EXISTS pravah;\n"
+                         "  CREATE TABLE pravah.schema_migrations (\n"
                          "    version    text PRIMARY KEY,\n"
-                         "    applied_at timestamptz NOT NULL DEFAULT now())",
+                         "    applied_at timestamptz NOT NULL DEFAULT now());\n"
+                         "END IF; END $$",
                          err, errlen);
     rc = rc ? rc
             : pv_pg_query(pg,

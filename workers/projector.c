@@ -56,10 +56,13 @@ struct pv_projector_s {
 
 /* ---- PostgreSQL: connection and stored offsets ---- */
 
+static void update_lag(pv_projector_t *pj);
+
+/* Runs on the projector's thread while it waits for PostgreSQL: the lag keeps growing. */
 static void on_pg_retry(void *ctx, int attempt, int wait_ms, const char *err)
 {
-    (void)ctx;
     char a[16], w[16];
+    update_lag(ctx);
     snprintf(a, sizeof a, "%d", attempt);
     snprintf(w, sizeof w, "%d", wait_ms);
     pv_log(attempt == 1 ? "warn" : "info", "PostgreSQL unavailable; consumption paused", "error",
@@ -545,7 +548,7 @@ static void on_rebalance(void *ctx, pv_consumer_t *c, int assigned, const char *
 static void update_lag(pv_projector_t *pj)
 {
     int64_t lag = 0;
-    for (int32_t id = 0; id < MAX_PARTITIONS; id++) {
+    for (int32_t id = 0; pj->cons && id < MAX_PARTITIONS; id++) {
         if (!pj->parts[id].assigned)
             continue;
         int64_t high = pv_consumer_high_watermark(pj->cons, pj->topic, id);

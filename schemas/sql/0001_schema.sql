@@ -277,7 +277,8 @@ CREATE TABLE IF NOT EXISTS pravah.grievances (
     with_post         text NOT NULL,             -- desk it is pending with
     sla_due           timestamptz,
     breached_at       timestamptz,               -- first sla.breached record
-    auto_appeals      int NOT NULL DEFAULT 0,    -- sla.escalated records (RTS auto-appeal)
+    auto_appeals      int NOT NULL DEFAULT 0,    -- SLA breaches/escalations that reassigned
+                                                 -- it (Right to Service auto-appeal)
     auto_appealed_from text,                     -- desk it was taken from at the first one
     transfers         int NOT NULL DEFAULT 0,
     atr_returns       int NOT NULL DEFAULT 0,

@@ -6,7 +6,7 @@
 #   - retriable produce errors (NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT): retried by the
 #     idempotent producer; the batch waits for its acknowledgements, then commits;
 #   - a broker down for 3 s, then up; fetch and offset-commit errors;
-#   - a permanent produce error (TOPIC_AUTHORIZATION_FAILED) hitting the advancer alone: a delivery
+#   - a permanent produce error ($PERMANENT, default TOPIC_AUTHORIZATION_FAILED) hitting the advancer alone: a delivery
 #     failure is fatal by design (docs/ADVANCER.md), the advancer exits 1 without committing, and
 #     the supervisor loop below restarts it, as systemd or Kubernetes would; the new process
 #     rebuilds from the journal and carries on.
@@ -20,7 +20,10 @@ command -v curl >/dev/null 2>&1 || { echo "SKIP: curl is not installed"; exit 77
 DIR=$(cd "$(dirname "$0")" && pwd)
 FILES=${FILES:-3000}
 CHUNK=${CHUNK:-500}
+RESERVE=${RESERVE:-500}
 CTL=$WORK/control
+# The permanent produce error of the last phase (a Kafka error name as librdkafka spells it).
+PERMANENT=${PERMANENT:-TOPIC_AUTHORIZATION_FAILED}
 T0=$(date +%s)
 
 start_broker --partitions 4 --control "$CTL"
@@ -29,6 +32,13 @@ python3 "$DIR/gen_efile_events.py" "$FILES" >"$WORK/events.jsonl" 2>"$WORK/expec
     fail "generator failed"
 eval "$(cat "$WORK/expected")" # events= accepted= rejected=
 split -l "$CHUNK" -d -a 3 "$WORK/events.jsonl" "$WORK/chunk."
+# A second, independent load (other file numbers and event ids), published as one backlog while
+# the advancer is stopped, before the permanent error.
+python3 "$DIR/gen_efile_events.py" "$RESERVE" 2>"$WORK/expected2" |
+    sed 's#"id": "f#"id": "g#; s#/EST/2026/#/GEN/2026/#' >"$WORK/backlog.jsonl" || fail "generator failed"
+e1=$events a1=$accepted r1=$rejected
+eval "$(cat "$WORK/expected2")"
+events=$((events + e1)) accepted=$((accepted + a1)) rejected=$((rejected + r1))
 
 # control LINE: sends one command to the broker and waits until it has logged it as applied.
 control() {
@@ -45,17 +55,24 @@ metric() { # metric NAME: the advancer's value, or empty when the endpoint does 
     curl -s --max-time 2 "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
 count() { consume "$1" '%o\n' | wc -l; }
-# until_ok SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s until it succeeds.
+# until_ok SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s until it succeeds; fails at
+# once if the advancer is in a restart loop (more than 3 failed runs).
 until_ok() {
     t=$(($1 * 5)) what=$2
     shift 2
     while ! "$@"; do
         t=$((t - 1))
         [ "$t" -gt 0 ] || fail "timed out waiting for $what"
+        failed_runs=$(grep -cv '^0$' "$WORK/exits" 2>/dev/null)
+        [ "${failed_runs:-0}" -le 3 ] ||
+            fail "the advancer is in a restart loop: $(grep '"level":"error","proc"' "$WORK/advance.err" | tail -n 1)"
         sleep 0.2
     done
 }
-status() { echo "  $1: $(count pravah.journal) journal records, lag $(metric pravah_consumer_lag)"; }
+# From /metrics only: kcat -e would wait for a partition whose leader is down.
+status() {
+    echo "  $1: $(metric pravah_journal_records_total) records written by this process, lag $(metric pravah_consumer_lag)"
+}
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # The publisher: a chunk every 0.3 s; while $WORK/hold exists it waits between chunks and says
@@ -66,7 +83,7 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
         rm -f "$WORK/held"
         "$PRAVAH" publish --bootstrap "$ADDR" "$f" >>"$WORK/publish.out" 2>&1 ||
             echo "$f" >>"$WORK/publish.failed"
-        echo "$f" >>"$WORK/published.list"
+        echo "$(date +%T) $f" >>"$WORK/published.list"
         sleep 0.3
     done
     touch "$WORK/published"
@@ -93,7 +110,7 @@ PIDS="$PIDS $SUP_PID"
 trap 'touch "$WORK/stop"; [ -s "$WORK/adv.pid" ] && kill -TERM "$(cat "$WORK/adv.pid")" 2>/dev/null; cleanup' EXIT
 
 exits() { cat "$WORK/exits" 2>/dev/null | wc -l; }
-rebuilt() { grep -c '"msg":"partition [0-9]*: rebuilt' "$WORK/advance.err" 2>/dev/null; }
+rebuilt() { n=$(grep -c '"msg":"partition [0-9]*: rebuilt' "$WORK/advance.err" 2>/dev/null); echo "${n:-0}"; }
 started() { [ "$(rebuilt)" -ge 4 ] && [ "$(metric pravah_events_applied_total)" -ge 1000 ] 2>/dev/null; }
 until_ok 60 "the advancer to own the 4 partitions and apply 1000 events" started
 status "running"
@@ -115,23 +132,20 @@ sleep 1.5
 status "after fetch and offset-commit errors"
 
 # The permanent error, aimed at the advancer alone: hold the publisher, stop the advancer (SIGTERM:
-# drains and commits), let the publisher add a backlog, hold it again, push the error, let the
-# supervisor start the advancer: its first produce request fails.
+# drains and commits), publish the second load as a backlog, push the error, let the supervisor
+# start the advancer: its first produce request fails.
 touch "$WORK/hold"
-until_ok 30 "the publisher to hold" test -e "$WORK/held"
+held() { [ -e "$WORK/held" ] || [ -e "$WORK/published" ]; }
+until_ok 60 "the publisher to hold" held
 touch "$WORK/pause"
 n=$(exits)
 kill -TERM "$(cat "$WORK/adv.pid")"
 exited() { [ "$(exits)" -gt "$n" ]; }
 until_ok 30 "the advancer to stop" exited
 [ "$(tail -n 1 "$WORK/exits")" = 0 ] || fail "the advancer exited with $(tail -n 1 "$WORK/exits") after SIGTERM"
-p=$(wc -l <"$WORK/published.list")
-rm -f "$WORK/hold" "$WORK/held"
-more() { [ "$(wc -l <"$WORK/published.list")" -gt "$p" ] || [ -e "$WORK/published" ]; }
-until_ok 30 "the publisher to add a backlog" more
-touch "$WORK/hold"
-until_ok 30 "the publisher to hold" sh -c "test -e '$WORK/held' || test -e '$WORK/published'"
-control 'errors Produce 1 TOPIC_AUTHORIZATION_FAILED'
+"$PRAVAH" publish --bootstrap "$ADDR" "$WORK/backlog.jsonl" >>"$WORK/publish.out" 2>&1 ||
+    fail "publishing the backlog failed: $(tail -n 3 "$WORK/publish.out")"
+control "errors Produce 1 $PERMANENT"
 n=$(exits)
 rm -f "$WORK/pause"
 failed_once() { [ "$(exits)" -gt "$n" ]; }

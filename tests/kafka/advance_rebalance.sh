@@ -33,7 +33,7 @@ metric() { # metric PORT NAME: the value, or empty when the endpoint does not an
     curl -s --max-time 2 "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'
 }
 count() { consume "$1" '%o\n' | wc -l; }
-rebuilt() { grep -c '"msg":"partition [0-9]*: rebuilt' "$1" 2>/dev/null; }
+rebuilt() { n=$(grep -c '"msg":"partition [0-9]*: rebuilt' "$1" 2>/dev/null); echo "${n:-0}"; }
 # until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s until it succeeds.
 until_ok() {
     t=$(($1 * 5)) what=$2

@@ -147,7 +147,10 @@ pv_producer_t *pv_producer_new(const pv_kv_t *props, size_t nprops, pv_delivery_
                                char *err, size_t errlen)
 {
     static const pv_kv_t defaults[] = {
-        {"enable.idempotence", "true"}, {"acks", "all"},         {"linger.ms", "5"},
+        /* Gapless: a permanently failed message fails everything after it in its partition,
+         * so a journal partition never continues past a record that did not land. */
+        {"enable.idempotence", "true"}, {"enable.gapless.guarantee", "true"},
+        {"acks", "all"},                {"linger.ms", "5"},
         {"compression.type", "lz4"},    {"message.max.bytes", "4000000"},
     };
     pv_producer_t *p = calloc(1, sizeof *p);

@@ -206,6 +206,11 @@ int pv_store_fold(pv_store_t *st, const pv_record_t *rec, pv_arena_t *arena, cha
 {
     pv_case_t c;
     const pv_case_t *cur = pv_store_get(st, rec->case_id);
+    /* The same record delivered twice (a producer retry): already folded, skip it, as verifiers
+     * do (docs/JOURNAL.md). */
+    if (rec->pseq == st->chain.pseq && st->chain.pseq &&
+        memcmp(rec->phash, st->chain.head, PV_HASH_LEN) == 0)
+        return 0;
     if (rec->pseq != st->chain.pseq + 1 || memcmp(rec->pprev, st->chain.head, PV_HASH_LEN) != 0) {
         snprintf(err, errlen, "partition record %llu does not follow record %llu of the chain",
                  (unsigned long long)rec->pseq, (unsigned long long)st->chain.pseq);

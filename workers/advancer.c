@@ -372,7 +372,9 @@ static int flush_and_commit(pv_advancer_t *adv)
 {
     while (pv_producer_flush(adv->prod, 1000) != 0)
         pv_log("warn", "waiting for the broker to acknowledge journal records", NULL);
-    if (atomic_load(&adv->failed))
+    /* After any failure (a delivery, or a message that could not even be queued) nothing is
+     * committed: the restart rebuilds from the journal and sees those events again. */
+    if (atomic_load(&adv->failed) || adv->fatal)
         return -1;
     for (int32_t i = 0; i < MAX_PARTITIONS; i++)
         if (adv->parts[i])

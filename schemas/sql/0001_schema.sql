@@ -163,8 +163,7 @@ CREATE TABLE IF NOT EXISTS pravah.cases (
     amount           numeric,                    -- the latest data.amount of the case
     closed           boolean NOT NULL,           -- in a terminal state
     closed_at        timestamptz
-);
-CREATE INDEX IF NOT EXISTS cases_type_state_idx ON pravah.cases (case_type, state);
+) WITH (fillfactor = 80);
 
 -- One row per journal record applied. Time spent at a level: view pravah.case_levels.
 CREATE TABLE IF NOT EXISTS pravah.transitions (
@@ -183,7 +182,6 @@ CREATE TABLE IF NOT EXISTS pravah.transitions (
     accepted_at     timestamptz NOT NULL,
     prev_state      text   NOT NULL,
     new_state       text   NOT NULL,
-    prev_assignee   text,                        -- desk before this record (NULL: out of order)
     assignee        text   NOT NULL,
     deadline        timestamptz,
     alert_level     int    NOT NULL,
@@ -213,7 +211,7 @@ CREATE TABLE IF NOT EXISTS pravah.alerts (
     raised_at timestamptz NOT NULL,
     closed_at timestamptz,
     PRIMARY KEY (case_id, seq, kind)
-);
+) WITH (fillfactor = 80);
 CREATE INDEX IF NOT EXISTS alerts_open_idx ON pravah.alerts (case_id) WHERE closed_at IS NULL;
 
 -- ---------------------------------------------------------------------------------------------
@@ -245,7 +243,7 @@ CREATE TABLE IF NOT EXISTS pravah.works (
     paid_amount        numeric NOT NULL DEFAULT 0,
     returns            int NOT NULL DEFAULT 0,
     stage              text NOT NULL
-);
+) WITH (fillfactor = 80);
 
 CREATE TABLE IF NOT EXISTS pravah.efiles (
     case_id      text PRIMARY KEY,
@@ -265,7 +263,7 @@ CREATE TABLE IF NOT EXISTS pravah.efiles (
     closed_by    text,
     closed_post  text,
     closed_at    timestamptz
-);
+) WITH (fillfactor = 80);
 
 CREATE TABLE IF NOT EXISTS pravah.grievances (
     case_id           text PRIMARY KEY,
@@ -290,7 +288,7 @@ CREATE TABLE IF NOT EXISTS pravah.grievances (
     appeals           int NOT NULL DEFAULT 0,    -- ratings of 1-2 (appeal to the FAA)
     closed            boolean NOT NULL,
     closed_at         timestamptz
-);
+) WITH (fillfactor = 80);
 
 CREATE TABLE IF NOT EXISTS pravah.appointments (
     case_id        text PRIMARY KEY,
@@ -308,7 +306,7 @@ CREATE TABLE IF NOT EXISTS pravah.appointments (
     reschedules    int NOT NULL DEFAULT 0,
     state          text NOT NULL,
     outcome_at     timestamptz                   -- held, no-show or cancelled at
-);
+) WITH (fillfactor = 80);
 
 CREATE TABLE IF NOT EXISTS pravah.court_cases (
     case_id        text PRIMARY KEY,
@@ -330,7 +328,7 @@ CREATE TABLE IF NOT EXISTS pravah.court_cases (
     appeal_number  text,
     state          text NOT NULL,
     with_post      text NOT NULL
-);
+) WITH (fillfactor = 80);
 
 -- ---------------------------------------------------------------------------------------------
 -- Helpers. Local time is Haryana's calendar offset, +05:30 (India has no daylight saving).

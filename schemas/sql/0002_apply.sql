@@ -2,54 +2,75 @@
 -- Idempotent (CREATE OR REPLACE). See docs/PROJECTIONS.md, "apply_staging".
 SET ROLE pravah_writer;
 
+-- The last element of an array (NULL for NULL or empty): the newest value of an array_agg fed
+-- in seq order.
+CREATE OR REPLACE FUNCTION pravah.last(a anyarray) RETURNS anyelement
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT a[array_upper(a, 1)]';
+
 -- Moves every row of pravah.staging_records into the projection and empties the staging table.
--- Returns the number of records applied (duplicates and forks not counted).
+-- Returns the number of records applied (duplicates, forks and late records not counted).
 --
--- Set-based: one statement for the whole batch (no per-row loop). Several records of one case
--- in a batch are applied in seq order (window functions over the case); the result is the same
--- whether records arrive in one batch or many (tests/pg/apply.sh checks it).
+-- One set-based statement for the whole batch, no per-row loop. Several records of one case in
+-- a batch are applied in seq order (window functions over the case, aggregates fed in seq
+-- order); the result is the same whether records arrive in one batch or one by one
+-- (tests/pg/apply.sh checks it).
 --
 --   * copies of one (case_id, seq): the first by (topic_partition, kafka_offset) counts; a copy
 --     with the same hash is a duplicate (ignored), a different hash is a fork
---     (integrity_findings kind 'fork' + an open alert 'integrity.fork'); the same against the
---     records already applied;
---   * a record is applied when its seq is above the case's head; a record at or below the head
---     that was never seen (a gap closed late) is kept in transitions but changes nothing else;
+--     (integrity_findings kind 'fork' and an open alert 'integrity.fork'); likewise against
+--     the records already applied;
+--   * a record is applied when its seq is above its case's head; a record at or below the head
+--     that was never seen (a gap filled late) is kept in transitions but changes nothing else
+--     (finding 'case_chain');
 --   * the case chain (seq, prev_hash) and the partition chain (pseq, phash = SHA-256(pprev ||
 --     hash || uint64_be(pseq))) are checked; breaks are findings, never a stop;
---   * cases, transitions, alerts, the domain tables (works, efiles, grievances, appointments,
---     court_cases), officers (hrms postings) and partition_heads are maintained.
+--   * maintained: cases, transitions, alerts, works, efiles, grievances, appointments,
+--     court_cases, officers (hrms postings), partition_heads, integrity_findings.
+--
+-- Plan stability: the planner cannot know how many rows of the batch survive each step, so the
+-- function runs with enable_nestloop off (joins between the batch's sets are hash joins, never
+-- a nested loop over a guessed-small set); lookups into the big tables are written as LATERAL
+-- ... OFFSET 0 subqueries, subplans or = ANY(array) index conditions, which stay index probes.
 CREATE OR REPLACE FUNCTION pravah.apply_staging() RETURNS bigint
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SET enable_nestloop = off AS $fn$
 DECLARE
     applied bigint;
 BEGIN
     WITH
-    -- Every staged row: its rank among the copies of its (case_id, seq), the first copy's hash,
-    -- its case as it was before the batch and, for seqs at or below that case's head, the hash
-    -- already applied. (Lookups into the big tables are LATERAL ... OFFSET 0 subqueries or
-    -- subplans, i.e. index probes whatever the planner guesses about the batch; and no two
-    -- CTEs of the batch are joined, so that a wrong guess cannot make a nested loop over them.)
+    -- Every staged row with: its rank among the copies of its (case_id, seq) and the first
+    -- copy's hash; its case as it was before the batch; for seqs at or below that head, the
+    -- hash already applied; and what to do with it.
     s AS MATERIALIZED (
-        SELECT r.*,
-               row_number() OVER w AS rn,
-               first_value(r.hash) OVER w AS first_hash,
-               k.seq AS old_seq, k.state AS old_state, k.assignee AS old_assignee,
-               k.deadline AS old_deadline, k.last_hash AS old_last_hash,
-               k.creator AS old_creator, k.creator_post AS old_creator_post,
-               k.created_at AS old_created_at, k.state_entered_at AS old_entered_at,
-               k.assigned_at AS old_assigned_at, k.amount AS old_amount,
-               k.closed_at AS old_closed_at,
-               CASE WHEN r.seq <= k.seq THEN
-                   (SELECT t.hash FROM pravah.transitions t
-                     WHERE t.case_id = r.case_id AND t.seq = r.seq) END AS old_hash
-        FROM pravah.staging_records r
-        LEFT JOIN LATERAL (SELECT * FROM pravah.cases c WHERE c.case_id = r.case_id OFFSET 0) k
-               ON true
-        WINDOW w AS (PARTITION BY r.case_id, r.seq ORDER BY r.topic_partition, r.kafka_offset)
+        SELECT q.*,
+               q.rn = 1 AND q.old_hash IS NULL AND (q.old_seq IS NULL OR q.seq > q.old_seq)
+                   AS applied,
+               q.rn = 1 AND q.old_hash IS NULL AND q.seq <= q.old_seq AS late,
+               NOT (q.rn = 1 AND q.old_hash IS NULL)
+                   AND q.hash <> coalesce(q.old_hash, q.first_hash) AS fork
+        FROM (
+            SELECT r.*,
+                   row_number() OVER w AS rn,
+                   first_value(r.hash) OVER w AS first_hash,
+                   k.seq AS old_seq, k.state AS old_state, k.assignee AS old_assignee,
+                   k.deadline AS old_deadline, k.last_hash AS old_last_hash,
+                   k.creator AS old_creator, k.creator_post AS old_creator_post,
+                   k.created_at AS old_created_at, k.state_entered_at AS old_entered_at,
+                   k.assigned_at AS old_assigned_at, k.amount AS old_amount,
+                   k.closed_at AS old_closed_at,
+                   CASE WHEN r.seq <= k.seq THEN
+                       (SELECT t.hash FROM pravah.transitions t
+                         WHERE t.case_id = r.case_id AND t.seq = r.seq) END AS old_hash
+            FROM pravah.staging_records r
+            LEFT JOIN LATERAL (
+                SELECT c.seq, c.state, c.assignee, c.deadline, c.last_hash, c.creator,
+                       c.creator_post, c.created_at, c.state_entered_at, c.assigned_at,
+                       c.amount, c.closed_at
+                FROM pravah.cases c WHERE c.case_id = r.case_id OFFSET 0) k ON true
+            WINDOW w AS (PARTITION BY r.case_id, r.seq ORDER BY r.topic_partition, r.kafka_offset)
+        ) q
     ),
-    -- The records applied, in seq order per case, with what each changes and, on every row,
-    -- the case-wide results of the batch (partition-only windows share the sort).
+    -- The applied records (narrow: no data), in seq order per case, with what each changes
+    -- and, on every row, the case-wide results of the batch.
     n AS MATERIALIZED (
       SELECT z.*,
              coalesce(z.moved_at, z.old_assigned_at, z.first_at) AS fin_assigned_at,
@@ -57,33 +78,29 @@ BEGIN
                  AS fin_closed_at
       FROM (
         SELECT y.*,
-               y.seq = max(y.seq) OVER ca AS is_last,
-               min(y.at) OVER ca AS first_at,
-               max(y.at) FILTER (WHERE y.prev_state = '' OR y.prev_state <> y.new_state)
-                   OVER ca AS entered_at,
                max(y.at) FILTER (WHERE y.moved) OVER ca AS moved_at,
-               min(y.at) FILTER (WHERE y.seq = 1) OVER ca AS created_at,
-               min(y.actor) FILTER (WHERE y.seq = 1) OVER ca AS creator,
-               min(y.actor_post) FILTER (WHERE y.seq = 1) OVER ca AS creator_post,
                min(y.at) FILTER (WHERE y.chg) OVER ca AS first_change_at,
+               count(*) FILTER (WHERE y.reassigned) OVER ca AS reassigns,
+               (array_agg(y.prev_assignee) FILTER (WHERE y.reassigned) OVER ca)[1]
+                   AS reassigned_from,
                min(y.at) FILTER (WHERE y.chg)
-                   OVER (c ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_change_at,
-               array_agg(y.amt) FILTER (WHERE y.amt IS NOT NULL) OVER c AS amounts
+                   OVER (c ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_change_at
         FROM (
             SELECT x.*,
                    x.prev_state = '' OR x.prev_state <> x.new_state
                        OR x.assignee <> x.prev_assignee AS moved,
-                   x.new_state IS DISTINCT FROM x.lag_state OR x.dl IS DISTINCT FROM x.lag_dl AS chg,
-                   pravah.jnum(x.data -> 'amount') AS amt
+                   x.new_state IS DISTINCT FROM x.lag_state
+                       OR x.dl IS DISTINCT FROM x.lag_dl AS chg,
+                   x.kind IN ('sla.breached', 'sla.escalated')
+                       AND x.assignee <> x.prev_assignee AS reassigned
             FROM (
                 SELECT s.topic_partition, s.kafka_offset, s.pseq, s.case_id, s.seq, s.case_type,
-                       s.def_version, s.kind, s.event_id, s.event_type, s.source, s.actor,
-                       s.actor_post, s.actor_role, s.event_time,
+                       s.def_version, s.kind, s.event_type, s.actor, s.actor_post,
                        pravah.ms_ts(s.accepted_at_ms) AS at,
                        s.prev_state, s.new_state, s.assignee,
                        CASE WHEN s.deadline_ms <> 0 THEN pravah.ms_ts(s.deadline_ms) END AS dl,
-                       s.alert_level, s.alert_target, s.data, s.office, s.hash, s.prev_hash,
-                       s.phash, s.old_seq, s.old_last_hash, s.old_creator, s.old_creator_post,
+                       s.alert_level, s.alert_target, s.office, s.hash, s.prev_hash,
+                       s.old_seq, s.old_last_hash, s.old_creator, s.old_creator_post,
                        s.old_created_at, s.old_entered_at, s.old_assigned_at, s.old_amount,
                        s.old_closed_at,
                        coalesce(lag(s.assignee, 1, s.old_assignee) OVER c, '') AS prev_assignee,
@@ -92,12 +109,25 @@ BEGIN
                            s.old_deadline) OVER c AS lag_dl,
                        lag(s.seq) OVER c AS lag_seq,
                        lag(s.hash) OVER c AS lag_hash,
+                       array_agg(pravah.jnum(s.data -> 'amount'))
+                           FILTER (WHERE jsonb_typeof(s.data -> 'amount') = 'number') OVER c
+                           AS amounts,
+                       s.seq = max(s.seq) OVER ca AS is_last,
+                       min(pravah.ms_ts(s.accepted_at_ms)) OVER ca AS first_at,
+                       max(pravah.ms_ts(s.accepted_at_ms))
+                           FILTER (WHERE s.prev_state = '' OR s.prev_state <> s.new_state)
+                           OVER ca AS entered_at,
+                       min(pravah.ms_ts(s.accepted_at_ms)) FILTER (WHERE s.seq = 1) OVER ca
+                           AS created_at,
+                       min(s.actor) FILTER (WHERE s.seq = 1) OVER ca AS creator,
+                       min(s.actor_post) FILTER (WHERE s.seq = 1) OVER ca AS creator_post,
                        coalesce(ws.terminal, false) AS terminal
                 FROM s
                 LEFT JOIN pravah.workflow_states ws
                        ON ws.case_type = s.case_type AND ws.state = s.new_state
-                WHERE s.rn = 1 AND s.old_hash IS NULL AND (s.old_seq IS NULL OR s.seq > s.old_seq)
-                WINDOW c AS (PARTITION BY s.case_id ORDER BY s.seq)
+                WHERE s.applied
+                WINDOW c AS (PARTITION BY s.case_id ORDER BY s.seq),
+                       ca AS (PARTITION BY s.case_id)
             ) x
         ) y
         WINDOW c AS (PARTITION BY y.case_id ORDER BY y.seq), ca AS (PARTITION BY y.case_id)
@@ -114,10 +144,11 @@ BEGIN
                coalesce(l.entered_at, l.old_entered_at, l.first_at) AS state_entered_at,
                l.fin_assigned_at AS assigned_at,
                l.dl AS deadline,
-               coalesce(l.amounts[array_upper(l.amounts, 1)], l.old_amount) AS amount,
+               coalesce(pravah.last(l.amounts), l.old_amount) AS amount,
                l.terminal AS closed,
                l.fin_closed_at AS closed_at,
-               l.old_seq IS NOT NULL AS existed, l.first_change_at
+               l.old_seq IS NOT NULL AS existed, l.first_change_at, l.reassigns,
+               l.reassigned_from
         FROM n l
         WHERE l.is_last
     ),
@@ -142,32 +173,26 @@ BEGIN
     ins_transitions AS (
         INSERT INTO pravah.transitions (case_id, seq, case_type, def_version, kind, event_id,
             event_type, source, actor, actor_post, actor_role, event_time, accepted_at,
-            prev_state, new_state, prev_assignee, assignee, deadline, alert_level, alert_target,
-            data, office, hash, prev_hash, topic_partition, kafka_offset, pseq, phash)
-        SELECT n.case_id, n.seq, n.case_type, n.def_version, n.kind, n.event_id, n.event_type,
-               n.source, n.actor, n.actor_post, n.actor_role, n.event_time, n.at, n.prev_state,
-               n.new_state, n.prev_assignee, n.assignee, n.dl, n.alert_level, n.alert_target,
-               n.data, n.office, n.hash, n.prev_hash, n.topic_partition, n.kafka_offset, n.pseq,
-               n.phash
-        FROM n
-        UNION ALL
+            prev_state, new_state, assignee, deadline, alert_level, alert_target, data, office,
+            hash, prev_hash, topic_partition, kafka_offset, pseq, phash)
         SELECT s.case_id, s.seq, s.case_type, s.def_version, s.kind, s.event_id, s.event_type,
                s.source, s.actor, s.actor_post, s.actor_role, s.event_time,
-               pravah.ms_ts(s.accepted_at_ms), s.prev_state, s.new_state, NULL, s.assignee,
+               pravah.ms_ts(s.accepted_at_ms), s.prev_state, s.new_state, s.assignee,
                CASE WHEN s.deadline_ms <> 0 THEN pravah.ms_ts(s.deadline_ms) END,
                s.alert_level, s.alert_target, s.data, s.office, s.hash, s.prev_hash,
                s.topic_partition, s.kafka_offset, s.pseq, s.phash
         FROM s
-        WHERE s.rn = 1 AND s.old_hash IS NULL AND s.seq <= s.old_seq
+        WHERE s.applied OR s.late
     ),
     -- Partition chain, in offset order per partition (narrow rows only).
     pc AS MATERIALIZED (
         SELECT r.topic_partition, r.kafka_offset, r.case_id, r.seq, r.pseq, r.hash, r.phash,
                r.accepted_at_ms,
-               coalesce(lag(r.pseq) OVER p,
-                        h.pseq, CASE WHEN r.pseq = 1 THEN 0 END) AS lp,
-               coalesce(lag(r.phash) OVER p,
-                        h.phash, CASE WHEN r.pseq = 1 THEN '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea END) AS lph,
+               coalesce(lag(r.pseq) OVER p, h.pseq, CASE WHEN r.pseq = 1 THEN 0 END) AS lp,
+               coalesce(lag(r.phash) OVER p, h.phash,
+                        CASE WHEN r.pseq = 1 THEN
+                            '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea
+                        END) AS lph,
                max(r.pseq) OVER pa AS maxp
         FROM pravah.staging_records r
         LEFT JOIN pravah.partition_heads h ON h.topic_partition = r.topic_partition
@@ -192,17 +217,19 @@ BEGIN
         -- forks: a different record for a known (case_id, seq)
         SELECT s.topic_partition, s.kafka_offset, 'fork', s.case_id, s.seq, s.pseq,
                coalesce(s.old_hash, s.first_hash), s.hash,
-               'a different record for a known (case_id, seq): ' ||
-               CASE WHEN s.old_hash IS NOT NULL THEN 'already applied' ELSE 'earlier in the batch' END
+               'a different record for a known (case_id, seq): '
+               || CASE WHEN s.old_hash IS NOT NULL THEN 'already applied'
+                       ELSE 'earlier in the batch' END
         FROM s
-        WHERE NOT (s.rn = 1 AND s.old_hash IS NULL) AND s.hash <> coalesce(s.old_hash, s.first_hash)
+        WHERE s.fork
         UNION ALL
-        -- case chain of the applied records
+        -- the case chain of the applied records
         SELECT x.topic_partition, x.kafka_offset, 'case_chain', x.case_id, x.seq, x.pseq,
                x.expect, x.prev_hash,
-               CASE WHEN x.expect IS NULL THEN 'seq ' || x.seq || ' follows seq ' || coalesce(x.before, 0)
+               CASE WHEN x.expect IS NULL
+                    THEN 'seq ' || x.seq || ' follows seq ' || coalesce(x.before, 0)
                     ELSE 'prev_hash is not the hash of seq ' || (x.seq - 1) END
-        FROM (SELECT n.*,
+        FROM (SELECT n.topic_partition, n.kafka_offset, n.case_id, n.seq, n.pseq, n.prev_hash,
                      coalesce(n.lag_seq, n.old_seq) AS before,
                      CASE WHEN n.lag_seq IS NOT NULL THEN
                               CASE WHEN n.lag_seq = n.seq - 1 THEN n.lag_hash END
@@ -214,15 +241,17 @@ BEGIN
               FROM n) x
         WHERE x.expect IS NULL OR x.expect <> x.prev_hash
         UNION ALL
-        -- records below the head seen for the first time
+        -- records at or below the head seen for the first time
         SELECT s.topic_partition, s.kafka_offset, 'case_chain', s.case_id, s.seq, s.pseq,
-               NULL, s.prev_hash, 'seq ' || s.seq || ' arrived after seq ' || s.old_seq || ': kept in transitions, not applied'
+               NULL, s.prev_hash,
+               'seq ' || s.seq || ' arrived after seq ' || s.old_seq
+               || ': kept in transitions, not applied'
         FROM s
-        WHERE s.rn = 1 AND s.old_hash IS NULL AND s.seq <= s.old_seq
+        WHERE s.late
         UNION ALL
-        -- partition chain
-        SELECT pc.topic_partition, pc.kafka_offset, 'partition_chain', pc.case_id, pc.seq, pc.pseq,
-               pc.lph, pc.phash,
+        -- the partition chain (an exact copy of the previous record is a duplicate delivery)
+        SELECT pc.topic_partition, pc.kafka_offset, 'partition_chain', pc.case_id, pc.seq,
+               pc.pseq, pc.lph, pc.phash,
                CASE WHEN pc.pseq <> pc.lp + 1 THEN 'pseq ' || pc.pseq || ' follows pseq ' || pc.lp
                     ELSE 'phash does not continue the partition chain' END
         FROM pc
@@ -232,8 +261,8 @@ BEGIN
                OR pc.phash <> sha256(pc.lph || pc.hash || int8send(pc.pseq)))
         ON CONFLICT DO NOTHING
     ),
-    -- Alerts raised by the timer records of the batch, closed by the first later record of
-    -- the batch that leaves their state or deadline; fork alerts.
+    -- Alerts raised by the timer records of the batch (closed by the first later record of the
+    -- batch that leaves their state or deadline), and fork alerts.
     ins_alerts AS (
         INSERT INTO pravah.alerts (case_id, seq, kind, level, target, state, deadline, raised_at,
                                    closed_at)
@@ -247,73 +276,71 @@ BEGIN
                    s.new_state, NULL::timestamptz, pravah.ms_ts(s.accepted_at_ms),
                    NULL::timestamptz
             FROM s
-            WHERE NOT (s.rn = 1 AND s.old_hash IS NULL)
-              AND s.hash <> coalesce(s.old_hash, s.first_hash)
+            WHERE s.fork
             ORDER BY s.case_id, s.seq, s.topic_partition, s.kafka_offset) forks
         ON CONFLICT DO NOTHING
     ),
-    -- SLA alerts open before the batch are raised for the case's state and deadline before it
-    -- (they close when it leaves them): they close at the first record that changes either.
+    -- SLA alerts open before the batch were raised for their case's state and deadline as they
+    -- were before it: they close at the first record of the batch that changes either.
     close_alerts AS (
-        UPDATE pravah.alerts a SET closed_at = f.first_change_at
-        FROM cfin f
-        WHERE f.existed AND f.first_change_at IS NOT NULL
-          AND a.case_id = f.case_id AND a.closed_at IS NULL AND a.kind LIKE 'sla.%'
+        UPDATE pravah.alerts a
+        SET closed_at = ((SELECT jsonb_object_agg(f.case_id, f.first_change_at) FROM cfin f
+                           WHERE f.existed AND f.first_change_at IS NOT NULL)
+                         ->> a.case_id)::timestamptz
+        WHERE a.case_id = ANY ((SELECT array_agg(f.case_id) FROM cfin f
+                                 WHERE f.existed AND f.first_change_at IS NOT NULL)::text[])
+          AND a.closed_at IS NULL AND a.kind LIKE 'sla.%'
     ),
     -- ---- works ----
     wk AS (
-        SELECT n.case_id,
-            max(n.office) FILTER (WHERE n.is_last) AS f_office,
-            max(n.new_state) FILTER (WHERE n.is_last) AS f_state,
-            max(n.assignee) FILTER (WHERE n.is_last) AS f_assignee,
-            max(n.fin_assigned_at) FILTER (WHERE n.is_last) AS f_assigned_at,
-            max(n.dl) FILTER (WHERE n.is_last) AS f_deadline,
-            bool_or(n.terminal) FILTER (WHERE n.is_last) AS f_closed,
-            max(n.fin_closed_at) FILTER (WHERE n.is_last) AS f_closed_at,
-            (array_agg(n.data ->> 'name' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'works.submit_estimate' AND n.data ? 'name'))[1] AS name,
-            (array_agg(pravah.jint(n.data -> 'ward') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'works.submit_estimate' AND n.data ? 'ward'))[1] AS ward,
-            (array_agg(n.data ->> 'scheme' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'works.submit_estimate' AND n.data ? 'scheme'))[1] AS scheme,
-            (array_agg(pravah.jnum(n.data -> 'amount') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('works.submit_estimate', 'works.resubmit_estimate')
-                          AND n.data ? 'amount'))[1] AS estimate_amount,
-            (array_agg(pravah.jnum(n.data -> 'quantity') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('works.submit_estimate', 'works.resubmit_estimate',
+        SELECT d.case_id,
+            pravah.last(array_agg(d.data ->> 'name')
+                FILTER (WHERE d.event_type = 'works.submit_estimate' AND d.data ? 'name')) AS name,
+            pravah.last(array_agg(pravah.jint(d.data -> 'ward'))
+                FILTER (WHERE d.event_type = 'works.submit_estimate' AND d.data ? 'ward')) AS ward,
+            pravah.last(array_agg(d.data ->> 'scheme')
+                FILTER (WHERE d.event_type = 'works.submit_estimate' AND d.data ? 'scheme')) AS scheme,
+            pravah.last(array_agg(pravah.jnum(d.data -> 'amount'))
+                FILTER (WHERE d.event_type IN ('works.submit_estimate', 'works.resubmit_estimate')
+                          AND d.data ? 'amount')) AS estimate_amount,
+            pravah.last(array_agg(pravah.jnum(d.data -> 'quantity'))
+                FILTER (WHERE d.event_type IN ('works.submit_estimate', 'works.resubmit_estimate',
                                                'works.resubmit_for_ts')
-                          AND n.data ? 'quantity'))[1] AS estimate_qty,
-            (array_agg(pravah.jnum(n.data -> 'amount') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'works.grant_aa'))[1] AS aa_amount,
-            (array_agg(pravah.jnum(n.data -> 'amount') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'works.grant_fs'))[1] AS fs_amount,
-            (array_agg(pravah.jnum(n.data -> 'amount') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'works.grant_ts'))[1] AS ts_amount,
-            (array_agg(pravah.jnum(n.data -> 'contract_amount') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'works.allot_work'))[1] AS contract_amount,
-            (array_agg(n.data ->> 'contractor' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'works.allot_work'))[1] AS contractor,
-            (array_agg(n.data ->> 'agreement_number' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'works.allot_work'))[1] AS agreement_number,
-            (array_agg(pravah.jdate(n.data -> 'planned_completion') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'works.allot_work'))[1] AS planned_completion,
-            min(pravah.local_date(n.at))
-                FILTER (WHERE n.new_state = 'completed' AND n.prev_state <> 'completed') AS actual_completion,
-            coalesce(sum(pravah.jnum(n.data -> 'quantity'))
-                FILTER (WHERE n.event_type = 'works.record_mb'), 0) AS measured_qty,
-            count(*) FILTER (WHERE n.event_type = 'works.record_mb') AS mb_entries,
-            count(*) FILTER (WHERE n.event_type = 'works.inspect') AS inspections,
-            (array_agg(n.data ->> 'result' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'works.inspect'))[1] AS last_inspection,
-            coalesce(sum(pravah.jnum(n.data -> 'amount'))
-                FILTER (WHERE n.event_type IN ('works.submit_running_bill',
+                          AND d.data ? 'quantity')) AS estimate_qty,
+            pravah.last(array_agg(pravah.jnum(d.data -> 'amount'))
+                FILTER (WHERE d.event_type = 'works.grant_aa')) AS aa_amount,
+            pravah.last(array_agg(pravah.jnum(d.data -> 'amount'))
+                FILTER (WHERE d.event_type = 'works.grant_fs')) AS fs_amount,
+            pravah.last(array_agg(pravah.jnum(d.data -> 'amount'))
+                FILTER (WHERE d.event_type = 'works.grant_ts')) AS ts_amount,
+            pravah.last(array_agg(pravah.jnum(d.data -> 'contract_amount'))
+                FILTER (WHERE d.event_type = 'works.allot_work')) AS contract_amount,
+            pravah.last(array_agg(d.data ->> 'contractor')
+                FILTER (WHERE d.event_type = 'works.allot_work')) AS contractor,
+            pravah.last(array_agg(d.data ->> 'agreement_number')
+                FILTER (WHERE d.event_type = 'works.allot_work')) AS agreement_number,
+            pravah.last(array_agg(pravah.jdate(d.data -> 'planned_completion'))
+                FILTER (WHERE d.event_type = 'works.allot_work')) AS planned_completion,
+            min(pravah.local_date(pravah.ms_ts(d.accepted_at_ms)))
+                FILTER (WHERE d.new_state = 'completed' AND d.prev_state <> 'completed')
+                AS actual_completion,
+            coalesce(sum(pravah.jnum(d.data -> 'quantity'))
+                FILTER (WHERE d.event_type = 'works.record_mb'), 0) AS measured_qty,
+            count(*) FILTER (WHERE d.event_type = 'works.record_mb') AS mb_entries,
+            count(*) FILTER (WHERE d.event_type = 'works.inspect') AS inspections,
+            pravah.last(array_agg(d.data ->> 'result')
+                FILTER (WHERE d.event_type = 'works.inspect')) AS last_inspection,
+            coalesce(sum(pravah.jnum(d.data -> 'amount'))
+                FILTER (WHERE d.event_type IN ('works.submit_running_bill',
                                                'works.submit_final_bill')), 0) AS billed_amount,
-            coalesce(sum(pravah.jnum(n.data -> 'amount'))
-                FILTER (WHERE n.event_type IN ('works.pay_bill', 'works.pay_final_bill')), 0) AS paid_amount,
-            count(*) FILTER (WHERE n.event_type IN ('works.return_aa', 'works.return_fs',
+            coalesce(sum(pravah.jnum(d.data -> 'amount'))
+                FILTER (WHERE d.event_type IN ('works.pay_bill', 'works.pay_final_bill')), 0)
+                AS paid_amount,
+            count(*) FILTER (WHERE d.event_type IN ('works.return_aa', 'works.return_fs',
                                                     'works.return_ts')) AS returns
-        FROM n WHERE n.case_type = 'works'
-        GROUP BY n.case_id
+        FROM (SELECT * FROM s WHERE s.applied AND s.case_type = 'works'
+              ORDER BY s.case_id, s.seq) d
+        GROUP BY d.case_id
     ),
     up_works AS (
         INSERT INTO pravah.works AS w (case_id, ulb, ulb_name, ulb_kind, district, name, ward,
@@ -321,15 +348,16 @@ BEGIN
             contract_amount, contractor, agreement_number, planned_completion, actual_completion,
             measured_qty, mb_entries, inspections, last_inspection, billed_amount, paid_amount,
             returns, stage)
-        SELECT wk.case_id, wk.f_office, o.name, o.kind, o.district, wk.name, wk.ward, wk.scheme,
+        SELECT wk.case_id, f.office, o.name, o.kind, o.district, wk.name, wk.ward, wk.scheme,
                wk.estimate_amount, wk.estimate_qty, wk.aa_amount, wk.fs_amount, wk.ts_amount,
                wk.contract_amount, wk.contractor, wk.agreement_number, wk.planned_completion,
                wk.actual_completion, wk.measured_qty, wk.mb_entries, wk.inspections,
                wk.last_inspection, wk.billed_amount, wk.paid_amount, wk.returns,
-               coalesce(ws.stage, wk.f_state)
+               coalesce(ws.stage, f.state)
         FROM wk
-        LEFT JOIN pravah.offices o ON o.office_id = wk.f_office
-        LEFT JOIN pravah.workflow_states ws ON ws.case_type = 'works' AND ws.state = wk.f_state
+        JOIN cfin f ON f.case_id = wk.case_id
+        LEFT JOIN pravah.offices o ON o.office_id = f.office
+        LEFT JOIN pravah.workflow_states ws ON ws.case_type = 'works' AND ws.state = f.state
         ON CONFLICT (case_id) DO UPDATE SET
             ulb = excluded.ulb,
             ulb_name = coalesce(excluded.ulb_name, w.ulb_name),
@@ -359,39 +387,36 @@ BEGIN
     ),
     -- ---- e-Office files ----
     ef AS (
-        SELECT n.case_id,
-            max(n.office) FILTER (WHERE n.is_last) AS f_office,
-            max(n.new_state) FILTER (WHERE n.is_last) AS f_state,
-            max(n.assignee) FILTER (WHERE n.is_last) AS f_assignee,
-            max(n.fin_assigned_at) FILTER (WHERE n.is_last) AS f_assigned_at,
-            max(n.dl) FILTER (WHERE n.is_last) AS f_deadline,
-            bool_or(n.terminal) FILTER (WHERE n.is_last) AS f_closed,
-            max(n.fin_closed_at) FILTER (WHERE n.is_last) AS f_closed_at,
-            (array_agg(n.data ->> 'subject' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'efile.create_file'))[1] AS subject,
-            (array_agg(n.data ->> 'category' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'efile.create_file'))[1] AS category,
-            min(n.actor) FILTER (WHERE n.event_type = 'efile.create_file') AS created_by,
-            min(n.actor_post) FILTER (WHERE n.event_type = 'efile.create_file') AS created_post,
-            min(n.at) FILTER (WHERE n.event_type = 'efile.create_file') AS created_at,
-            count(*) FILTER (WHERE n.event_type = 'efile.park') AS parked_count,
-            count(*) FILTER (WHERE n.event_type = 'efile.forward') AS movements,
-            count(*) FILTER (WHERE n.event_type = 'efile.add_note') AS notes,
-            count(*) FILTER (WHERE n.event_type = 'efile.attach_receipt') AS receipts,
-            (array_agg(n.actor ORDER BY n.seq DESC) FILTER (WHERE n.event_type = 'efile.close'))[1] AS closed_by,
-            (array_agg(n.actor_post ORDER BY n.seq DESC) FILTER (WHERE n.event_type = 'efile.close'))[1] AS closed_post,
-            max(n.at) FILTER (WHERE n.event_type = 'efile.close') AS closed_at
-        FROM n WHERE n.case_type = 'efile'
-        GROUP BY n.case_id
+        SELECT d.case_id,
+            pravah.last(array_agg(d.data ->> 'subject')
+                FILTER (WHERE d.event_type = 'efile.create_file')) AS subject,
+            pravah.last(array_agg(d.data ->> 'category')
+                FILTER (WHERE d.event_type = 'efile.create_file')) AS category,
+            min(d.actor) FILTER (WHERE d.event_type = 'efile.create_file') AS created_by,
+            min(d.actor_post) FILTER (WHERE d.event_type = 'efile.create_file') AS created_post,
+            min(pravah.ms_ts(d.accepted_at_ms)) FILTER (WHERE d.event_type = 'efile.create_file')
+                AS created_at,
+            count(*) FILTER (WHERE d.event_type = 'efile.park') AS parked_count,
+            count(*) FILTER (WHERE d.event_type = 'efile.forward') AS movements,
+            count(*) FILTER (WHERE d.event_type = 'efile.add_note') AS notes,
+            count(*) FILTER (WHERE d.event_type = 'efile.attach_receipt') AS receipts,
+            pravah.last(array_agg(d.actor) FILTER (WHERE d.event_type = 'efile.close')) AS closed_by,
+            pravah.last(array_agg(d.actor_post) FILTER (WHERE d.event_type = 'efile.close'))
+                AS closed_post,
+            max(pravah.ms_ts(d.accepted_at_ms)) FILTER (WHERE d.event_type = 'efile.close')
+                AS closed_at
+        FROM (SELECT * FROM s WHERE s.applied AND s.case_type = 'efile'
+              ORDER BY s.case_id, s.seq) d
+        GROUP BY d.case_id
     ),
     up_efiles AS (
         INSERT INTO pravah.efiles AS e (case_id, office, subject, category, created_by,
             created_post, created_at, desk, desk_since, parked, parked_count, movements, notes,
             receipts, closed_by, closed_post, closed_at)
-        SELECT ef.case_id, ef.f_office, ef.subject, ef.category, ef.created_by, ef.created_post,
-               ef.created_at, ef.f_assignee, ef.f_assigned_at, ef.f_state = 'parked', ef.parked_count,
+        SELECT ef.case_id, f.office, ef.subject, ef.category, ef.created_by, ef.created_post,
+               ef.created_at, f.assignee, f.assigned_at, f.state = 'parked', ef.parked_count,
                ef.movements, ef.notes, ef.receipts, ef.closed_by, ef.closed_post, ef.closed_at
-        FROM ef
+        FROM ef JOIN cfin f ON f.case_id = ef.case_id
         ON CONFLICT (case_id) DO UPDATE SET
             office = excluded.office,
             subject = coalesce(excluded.subject, e.subject),
@@ -410,53 +435,49 @@ BEGIN
     ),
     -- ---- grievances ----
     gr AS (
-        SELECT n.case_id,
-            max(n.office) FILTER (WHERE n.is_last) AS f_office,
-            max(n.new_state) FILTER (WHERE n.is_last) AS f_state,
-            max(n.assignee) FILTER (WHERE n.is_last) AS f_assignee,
-            max(n.fin_assigned_at) FILTER (WHERE n.is_last) AS f_assigned_at,
-            max(n.dl) FILTER (WHERE n.is_last) AS f_deadline,
-            bool_or(n.terminal) FILTER (WHERE n.is_last) AS f_closed,
-            max(n.fin_closed_at) FILTER (WHERE n.is_last) AS f_closed_at,
-            (array_agg(n.data ->> 'category' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'grievance.lodge'))[1] AS category,
-            (array_agg(n.data ->> 'subject' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'grievance.lodge'))[1] AS subject,
-            min(n.actor) FILTER (WHERE n.event_type = 'grievance.lodge') AS lodged_by,
-            min(n.at) FILTER (WHERE n.event_type = 'grievance.lodge') AS lodged_at,
-            min(n.at) FILTER (WHERE n.kind = 'sla.breached') AS breached_at,
-            count(*) FILTER (WHERE n.kind IN ('sla.breached', 'sla.escalated')
-                               AND n.assignee <> n.prev_assignee) AS auto_appeals,
-            (array_agg(n.prev_assignee ORDER BY n.seq)
-                FILTER (WHERE n.kind IN ('sla.breached', 'sla.escalated')
-                          AND n.assignee <> n.prev_assignee))[1] AS auto_appealed_from,
-            count(*) FILTER (WHERE n.event_type = 'grievance.transfer') AS transfers,
-            count(*) FILTER (WHERE n.event_type = 'grievance.return_atr') AS atr_returns,
-            (array_agg(CASE n.event_type WHEN 'grievance.resolve' THEN 'resolved' ELSE 'rejected' END
-                       ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('grievance.resolve', 'grievance.reject')))[1] AS disposal,
-            (array_agg(n.actor ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('grievance.resolve', 'grievance.reject')))[1] AS disposed_by,
-            (array_agg(n.actor_post ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('grievance.resolve', 'grievance.reject')))[1] AS disposed_post,
-            max(n.at) FILTER (WHERE n.event_type IN ('grievance.resolve', 'grievance.reject')) AS disposed_at,
-            (array_agg(pravah.jint(n.data -> 'rating') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'grievance.rate'))[1] AS rating,
-            count(*) FILTER (WHERE n.event_type = 'grievance.rate'
-                               AND pravah.jint(n.data -> 'rating') <= 2) AS appeals
-        FROM n WHERE n.case_type = 'grievance'
-        GROUP BY n.case_id
+        SELECT d.case_id,
+            pravah.last(array_agg(d.data ->> 'category')
+                FILTER (WHERE d.event_type = 'grievance.lodge')) AS category,
+            pravah.last(array_agg(d.data ->> 'subject')
+                FILTER (WHERE d.event_type = 'grievance.lodge')) AS subject,
+            min(d.actor) FILTER (WHERE d.event_type = 'grievance.lodge') AS lodged_by,
+            min(pravah.ms_ts(d.accepted_at_ms)) FILTER (WHERE d.event_type = 'grievance.lodge')
+                AS lodged_at,
+            min(pravah.ms_ts(d.accepted_at_ms)) FILTER (WHERE d.kind = 'sla.breached')
+                AS breached_at,
+            count(*) FILTER (WHERE d.event_type = 'grievance.transfer') AS transfers,
+            count(*) FILTER (WHERE d.event_type = 'grievance.return_atr') AS atr_returns,
+            pravah.last(array_agg(CASE d.event_type WHEN 'grievance.resolve' THEN 'resolved'
+                                                    ELSE 'rejected' END)
+                FILTER (WHERE d.event_type IN ('grievance.resolve', 'grievance.reject')))
+                AS disposal,
+            pravah.last(array_agg(d.actor)
+                FILTER (WHERE d.event_type IN ('grievance.resolve', 'grievance.reject')))
+                AS disposed_by,
+            pravah.last(array_agg(d.actor_post)
+                FILTER (WHERE d.event_type IN ('grievance.resolve', 'grievance.reject')))
+                AS disposed_post,
+            max(pravah.ms_ts(d.accepted_at_ms))
+                FILTER (WHERE d.event_type IN ('grievance.resolve', 'grievance.reject'))
+                AS disposed_at,
+            pravah.last(array_agg(pravah.jint(d.data -> 'rating'))
+                FILTER (WHERE d.event_type = 'grievance.rate')) AS rating,
+            count(*) FILTER (WHERE d.event_type = 'grievance.rate'
+                               AND pravah.jint(d.data -> 'rating') <= 2) AS appeals
+        FROM (SELECT * FROM s WHERE s.applied AND s.case_type = 'grievance'
+              ORDER BY s.case_id, s.seq) d
+        GROUP BY d.case_id
     ),
     up_grievances AS (
         INSERT INTO pravah.grievances AS g (case_id, office, category, subject, lodged_by,
             lodged_at, with_post, sla_due, breached_at, auto_appeals, auto_appealed_from,
             transfers, atr_returns, disposal, disposed_by, disposed_post, disposed_at, rating,
             appeals, closed, closed_at)
-        SELECT gr.case_id, gr.f_office, gr.category, gr.subject, gr.lodged_by, gr.lodged_at,
-               gr.f_assignee, gr.f_deadline, gr.breached_at, gr.auto_appeals, gr.auto_appealed_from,
+        SELECT gr.case_id, f.office, gr.category, gr.subject, gr.lodged_by, gr.lodged_at,
+               f.assignee, f.deadline, gr.breached_at, f.reassigns, f.reassigned_from,
                gr.transfers, gr.atr_returns, gr.disposal, gr.disposed_by, gr.disposed_post,
-               gr.disposed_at, gr.rating, gr.appeals, gr.f_closed, gr.f_closed_at
-        FROM gr
+               gr.disposed_at, gr.rating, gr.appeals, f.closed, f.closed_at
+        FROM gr JOIN cfin f ON f.case_id = gr.case_id
         ON CONFLICT (case_id) DO UPDATE SET
             office = excluded.office,
             category = coalesce(excluded.category, g.category),
@@ -479,48 +500,48 @@ BEGIN
     ),
     -- ---- appointments ----
     ap AS (
-        SELECT n.case_id,
-            max(n.office) FILTER (WHERE n.is_last) AS f_office,
-            max(n.new_state) FILTER (WHERE n.is_last) AS f_state,
-            max(n.assignee) FILTER (WHERE n.is_last) AS f_assignee,
-            max(n.fin_assigned_at) FILTER (WHERE n.is_last) AS f_assigned_at,
-            max(n.dl) FILTER (WHERE n.is_last) AS f_deadline,
-            bool_or(n.terminal) FILTER (WHERE n.is_last) AS f_closed,
-            max(n.fin_closed_at) FILTER (WHERE n.is_last) AS f_closed_at,
-            (array_agg(n.data ->> 'officer_post' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'appointment.request'))[1] AS officer_post,
-            min(n.actor) FILTER (WHERE n.event_type = 'appointment.request') AS citizen,
-            (array_agg(n.data ->> 'name' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'appointment.request'))[1] AS name,
-            (array_agg(n.data ->> 'purpose' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'appointment.request'))[1] AS purpose,
-            (array_agg(n.data ->> 'mode' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'appointment.request' AND n.data ? 'mode'))[1] AS mode,
-            min(n.at) FILTER (WHERE n.event_type = 'appointment.request') AS requested_at,
-            (array_agg(pravah.jdate(n.data -> 'preferred_date') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('appointment.request', 'appointment.request_reschedule')
-                          AND n.data ? 'preferred_date'))[1] AS preferred_date,
-            (array_agg(pravah.jdate(n.data -> 'slot_date') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('appointment.allot_slot', 'appointment.reschedule')))[1] AS slot_date,
-            (array_agg(n.data ->> 'slot_time' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('appointment.allot_slot', 'appointment.reschedule')))[1] AS slot_time,
-            (array_agg(n.data ->> 'venue' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('appointment.allot_slot', 'appointment.reschedule')
-                          AND n.data ? 'venue'))[1] AS venue,
-            count(*) FILTER (WHERE n.event_type IN ('appointment.reschedule',
-                                                    'appointment.request_reschedule')) AS reschedules,
-            max(n.at) FILTER (WHERE n.new_state IN ('held', 'no_show', 'cancelled')) AS outcome_at
-        FROM n WHERE n.case_type = 'appointment'
-        GROUP BY n.case_id
+        SELECT d.case_id,
+            pravah.last(array_agg(d.data ->> 'officer_post')
+                FILTER (WHERE d.event_type = 'appointment.request')) AS officer_post,
+            min(d.actor) FILTER (WHERE d.event_type = 'appointment.request') AS citizen,
+            pravah.last(array_agg(d.data ->> 'name')
+                FILTER (WHERE d.event_type = 'appointment.request')) AS name,
+            pravah.last(array_agg(d.data ->> 'purpose')
+                FILTER (WHERE d.event_type = 'appointment.request')) AS purpose,
+            pravah.last(array_agg(d.data ->> 'mode')
+                FILTER (WHERE d.event_type = 'appointment.request' AND d.data ? 'mode')) AS mode,
+            min(pravah.ms_ts(d.accepted_at_ms)) FILTER (WHERE d.event_type = 'appointment.request')
+                AS requested_at,
+            pravah.last(array_agg(pravah.jdate(d.data -> 'preferred_date'))
+                FILTER (WHERE d.event_type IN ('appointment.request',
+                                               'appointment.request_reschedule')
+                          AND d.data ? 'preferred_date')) AS preferred_date,
+            pravah.last(array_agg(pravah.jdate(d.data -> 'slot_date'))
+                FILTER (WHERE d.event_type IN ('appointment.allot_slot', 'appointment.reschedule')))
+                AS slot_date,
+            pravah.last(array_agg(d.data ->> 'slot_time')
+                FILTER (WHERE d.event_type IN ('appointment.allot_slot', 'appointment.reschedule')))
+                AS slot_time,
+            pravah.last(array_agg(d.data ->> 'venue')
+                FILTER (WHERE d.event_type IN ('appointment.allot_slot', 'appointment.reschedule')
+                          AND d.data ? 'venue')) AS venue,
+            count(*) FILTER (WHERE d.event_type IN ('appointment.reschedule',
+                                                    'appointment.request_reschedule'))
+                AS reschedules,
+            max(pravah.ms_ts(d.accepted_at_ms))
+                FILTER (WHERE d.new_state IN ('held', 'no_show', 'cancelled')) AS outcome_at
+        FROM (SELECT * FROM s WHERE s.applied AND s.case_type = 'appointment'
+              ORDER BY s.case_id, s.seq) d
+        GROUP BY d.case_id
     ),
     up_appointments AS (
         INSERT INTO pravah.appointments AS a (case_id, office, officer_post, citizen, name,
             purpose, mode, requested_at, preferred_date, slot_date, slot_time, venue,
             reschedules, state, outcome_at)
-        SELECT ap.case_id, ap.f_office, ap.officer_post, ap.citizen, ap.name, ap.purpose, ap.mode,
+        SELECT ap.case_id, f.office, ap.officer_post, ap.citizen, ap.name, ap.purpose, ap.mode,
                ap.requested_at, ap.preferred_date, ap.slot_date, ap.slot_time, ap.venue,
-               ap.reschedules, ap.f_state, ap.outcome_at
-        FROM ap
+               ap.reschedules, f.state, ap.outcome_at
+        FROM ap JOIN cfin f ON f.case_id = ap.case_id
         ON CONFLICT (case_id) DO UPDATE SET
             office = excluded.office,
             officer_post = coalesce(excluded.officer_post, a.officer_post),
@@ -539,59 +560,55 @@ BEGIN
     ),
     -- ---- litigation ----
     lt AS (
-        SELECT n.case_id,
-            max(n.office) FILTER (WHERE n.is_last) AS f_office,
-            max(n.new_state) FILTER (WHERE n.is_last) AS f_state,
-            max(n.assignee) FILTER (WHERE n.is_last) AS f_assignee,
-            max(n.fin_assigned_at) FILTER (WHERE n.is_last) AS f_assigned_at,
-            max(n.dl) FILTER (WHERE n.is_last) AS f_deadline,
-            bool_or(n.terminal) FILTER (WHERE n.is_last) AS f_closed,
-            max(n.fin_closed_at) FILTER (WHERE n.is_last) AS f_closed_at,
-            (array_agg(n.data ->> 'case_number' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'litigation.register'))[1] AS case_number,
-            (array_agg(n.data ->> 'court' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'litigation.register'))[1] AS court,
-            (array_agg(n.data ->> 'petitioner' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'litigation.register'))[1] AS petitioner,
-            (array_agg(n.data ->> 'subject' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'litigation.register' AND n.data ? 'subject'))[1] AS subject,
-            min(n.at) FILTER (WHERE n.event_type = 'litigation.register') AS registered_at,
-            (array_agg(pravah.jdate(n.data -> 'next_hearing') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('litigation.register', 'litigation.file_reply',
+        SELECT d.case_id,
+            pravah.last(array_agg(d.data ->> 'case_number')
+                FILTER (WHERE d.event_type = 'litigation.register')) AS case_number,
+            pravah.last(array_agg(d.data ->> 'court')
+                FILTER (WHERE d.event_type = 'litigation.register')) AS court,
+            pravah.last(array_agg(d.data ->> 'petitioner')
+                FILTER (WHERE d.event_type = 'litigation.register')) AS petitioner,
+            pravah.last(array_agg(d.data ->> 'subject')
+                FILTER (WHERE d.event_type = 'litigation.register' AND d.data ? 'subject'))
+                AS subject,
+            min(pravah.ms_ts(d.accepted_at_ms)) FILTER (WHERE d.event_type = 'litigation.register')
+                AS registered_at,
+            pravah.last(array_agg(pravah.jdate(d.data -> 'next_hearing'))
+                FILTER (WHERE d.event_type IN ('litigation.register', 'litigation.file_reply',
                                                'litigation.record_hearing')
-                          AND n.data ? 'next_hearing'))[1] AS next_hearing,
-            (array_agg(pravah.jdate(n.data -> 'reply_due') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'litigation.assign_nodal'))[1] AS reply_due,
-            (array_agg(pravah.jdate(n.data -> 'filed_on') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'litigation.file_reply'))[1] AS reply_filed_on,
-            count(*) FILTER (WHERE n.event_type = 'litigation.record_hearing') AS hearings,
-            (array_agg(pravah.jdate(n.data -> 'order_date') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('litigation.record_order',
-                                               'litigation.extend_compliance')))[1] AS order_date,
-            (array_agg(n.data ->> 'outcome' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'litigation.record_order'))[1] AS outcome,
-            (array_agg(pravah.jdate(n.data -> 'compliance_due') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('litigation.record_order',
+                          AND d.data ? 'next_hearing')) AS next_hearing,
+            pravah.last(array_agg(pravah.jdate(d.data -> 'reply_due'))
+                FILTER (WHERE d.event_type = 'litigation.assign_nodal')) AS reply_due,
+            pravah.last(array_agg(pravah.jdate(d.data -> 'filed_on'))
+                FILTER (WHERE d.event_type = 'litigation.file_reply')) AS reply_filed_on,
+            count(*) FILTER (WHERE d.event_type = 'litigation.record_hearing') AS hearings,
+            pravah.last(array_agg(pravah.jdate(d.data -> 'order_date'))
+                FILTER (WHERE d.event_type IN ('litigation.record_order',
+                                               'litigation.extend_compliance'))) AS order_date,
+            pravah.last(array_agg(d.data ->> 'outcome')
+                FILTER (WHERE d.event_type = 'litigation.record_order')) AS outcome,
+            pravah.last(array_agg(pravah.jdate(d.data -> 'compliance_due'))
+                FILTER (WHERE d.event_type IN ('litigation.record_order',
                                                'litigation.extend_compliance')
-                          AND n.data ? 'compliance_due'))[1] AS compliance_due,
-            count(*) FILTER (WHERE n.event_type = 'litigation.extend_compliance') AS extensions,
-            (array_agg(pravah.jdate(n.data -> 'complied_on') ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'litigation.comply'))[1] AS complied_on,
-            (array_agg(n.data ->> 'appeal_number' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'litigation.appeal'))[1] AS appeal_number
-        FROM n WHERE n.case_type = 'litigation'
-        GROUP BY n.case_id
+                          AND d.data ? 'compliance_due')) AS compliance_due,
+            count(*) FILTER (WHERE d.event_type = 'litigation.extend_compliance') AS extensions,
+            pravah.last(array_agg(pravah.jdate(d.data -> 'complied_on'))
+                FILTER (WHERE d.event_type = 'litigation.comply')) AS complied_on,
+            pravah.last(array_agg(d.data ->> 'appeal_number')
+                FILTER (WHERE d.event_type = 'litigation.appeal')) AS appeal_number
+        FROM (SELECT * FROM s WHERE s.applied AND s.case_type = 'litigation'
+              ORDER BY s.case_id, s.seq) d
+        GROUP BY d.case_id
     ),
     up_court_cases AS (
         INSERT INTO pravah.court_cases AS l (case_id, office, case_number, court, petitioner,
             subject, registered_at, next_hearing, reply_due, reply_filed_on, hearings,
             order_date, outcome, compliance_due, extensions, complied_on, appeal_number, state,
             with_post)
-        SELECT lt.case_id, lt.f_office, lt.case_number, lt.court, lt.petitioner, lt.subject,
+        SELECT lt.case_id, f.office, lt.case_number, lt.court, lt.petitioner, lt.subject,
                lt.registered_at, lt.next_hearing, lt.reply_due, lt.reply_filed_on, lt.hearings,
                lt.order_date, lt.outcome, lt.compliance_due, lt.extensions, lt.complied_on,
-               lt.appeal_number, lt.f_state, lt.f_assignee
-        FROM lt
+               lt.appeal_number, f.state, f.assignee
+        FROM lt JOIN cfin f ON f.case_id = lt.case_id
         ON CONFLICT (case_id) DO UPDATE SET
             office = excluded.office,
             case_number = coalesce(excluded.case_number, l.case_number),
@@ -611,20 +628,22 @@ BEGIN
             appeal_number = coalesce(excluded.appeal_number, l.appeal_number),
             state = excluded.state, with_post = excluded.with_post
     ),
-    -- ---- hrms: postings change the directory ----
+    -- ---- hrms: postings change who holds a post ----
     hr AS (
-        SELECT n.case_id,
-            (array_agg(CASE n.event_type WHEN 'hrms.appoint' THEN n.data ->> 'post'
-                                         WHEN 'hrms.transfer' THEN n.data ->> 'to_post' END
-                       ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type IN ('hrms.appoint', 'hrms.transfer', 'hrms.relieve',
-                                               'hrms.retire')))[1] AS post,
-            max(n.at) FILTER (WHERE n.event_type IN ('hrms.appoint', 'hrms.transfer',
-                                                     'hrms.relieve', 'hrms.retire')) AS posted_at,
-            (array_agg(n.data ->> 'name' ORDER BY n.seq DESC)
-                FILTER (WHERE n.event_type = 'hrms.appoint' AND n.data ? 'name'))[1] AS name
-        FROM n WHERE n.case_type = 'hrms'
-        GROUP BY n.case_id
+        SELECT d.case_id,
+            pravah.last(array_agg(CASE d.event_type WHEN 'hrms.appoint' THEN d.data ->> 'post'
+                                                    WHEN 'hrms.transfer' THEN d.data ->> 'to_post'
+                                  END)
+                FILTER (WHERE d.event_type IN ('hrms.appoint', 'hrms.transfer', 'hrms.relieve',
+                                               'hrms.retire'))) AS post,
+            max(pravah.ms_ts(d.accepted_at_ms))
+                FILTER (WHERE d.event_type IN ('hrms.appoint', 'hrms.transfer', 'hrms.relieve',
+                                               'hrms.retire')) AS posted_at,
+            pravah.last(array_agg(d.data ->> 'name')
+                FILTER (WHERE d.event_type = 'hrms.appoint' AND d.data ? 'name')) AS name
+        FROM (SELECT * FROM s WHERE s.applied AND s.case_type = 'hrms'
+              ORDER BY s.case_id, s.seq) d
+        GROUP BY d.case_id
     ),
     up_officers AS (
         INSERT INTO pravah.officers AS o (officer_id, name, post, posted_at, source)
@@ -636,8 +655,8 @@ BEGIN
     )
     SELECT count(*) INTO applied FROM n;
 
-    -- Empty the staging table: TRUNCATE when no other session uses it (the common case),
-    -- else delete the rows this transaction sees (its own), never waiting for a lock.
+    -- Empty the staging table: TRUNCATE when no other session uses it (the common case), else
+    -- delete the rows this transaction sees (its own), never waiting for a lock.
     BEGIN
         LOCK TABLE pravah.staging_records IN ACCESS EXCLUSIVE MODE NOWAIT;
         TRUNCATE pravah.staging_records;

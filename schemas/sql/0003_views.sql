@@ -36,18 +36,23 @@ CROSS JOIN (SELECT pravah.asof() AS asof OFFSET 0) n
 LEFT JOIN pravah.workflow_states ws ON ws.case_type = c.case_type AND ws.state = c.state
 LEFT JOIN pravah.post_holders ph ON ph.post_id = c.assignee;
 
--- Time spent at each level: one row per arrival of a case at a state or desk, until the next.
+-- Time spent at each level: one row per arrival of a case at a state or desk (a record that
+-- changed either), until the next such arrival (open: until asof while the case is open).
 CREATE OR REPLACE VIEW pravah.case_levels AS
 SELECT m.case_id, m.case_type, m.seq, m.state, m.assignee, m.entered_at, m.left_at,
        round(extract(epoch FROM coalesce(m.left_at, CASE WHEN NOT c.closed THEN n.asof END)
                                 - m.entered_at) / 86400, 2) AS days
 FROM (
-    SELECT t.case_id, t.case_type, t.seq, t.new_state AS state, t.assignee,
-           t.accepted_at AS entered_at,
-           lead(t.accepted_at) OVER (PARTITION BY t.case_id ORDER BY t.seq) AS left_at
-    FROM pravah.transitions t
-    WHERE t.prev_assignee IS NOT NULL
-      AND (t.prev_state = '' OR t.prev_state <> t.new_state OR t.prev_assignee <> t.assignee)
+    SELECT v.case_id, v.case_type, v.seq, v.state, v.assignee, v.entered_at,
+           lead(v.entered_at) OVER (PARTITION BY v.case_id ORDER BY v.seq) AS left_at
+    FROM (
+        SELECT t.case_id, t.case_type, t.seq, t.new_state AS state, t.assignee,
+               t.accepted_at AS entered_at, t.prev_state,
+               lag(t.assignee) OVER (PARTITION BY t.case_id ORDER BY t.seq) AS prev_assignee
+        FROM pravah.transitions t
+    ) v
+    WHERE v.prev_state = '' OR v.prev_state <> v.state
+       OR v.prev_assignee IS DISTINCT FROM v.assignee
 ) m
 JOIN pravah.cases c ON c.case_id = m.case_id
 CROSS JOIN (SELECT pravah.asof() AS asof OFFSET 0) n;

@@ -6,10 +6,12 @@
 #   - retriable produce errors (NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT): retried by the
 #     idempotent producer; the batch waits for its acknowledgements, then commits;
 #   - a broker down for 3 s, then up; fetch and offset-commit errors;
-#   - a permanent produce error ($PERMANENT, default TOPIC_AUTHORIZATION_FAILED) hitting the advancer alone: a delivery
-#     failure is fatal by design (docs/ADVANCER.md), the advancer exits 1 without committing, and
-#     the supervisor loop below restarts it, as systemd or Kubernetes would; the new process
-#     rebuilds from the journal and carries on.
+#   - a permanent produce error ($PERMANENT, default TOPIC_AUTHORIZATION_FAILED) hitting the
+#     advancer alone: a delivery failure is fatal by design (docs/ADVANCER.md), the advancer exits
+#     1 without committing, and the supervisor loop below restarts it, as systemd or Kubernetes
+#     would; the new process rebuilds from the journal and carries on.
+#     (PERMANENT=INVALID_RECORD can leave a gap in a journal partition: docs/ADVANCER.md, "Known
+#     issues"; the restart loop is then reported as a failure.)
 # At the end, after deduplication by intake offset (journal readers deduplicate by case and seq),
 # every intake event has exactly one outcome, and pravah audit verify passes (no fork, no event
 # applied twice, every chain intact). Restarts and duplicates are printed.

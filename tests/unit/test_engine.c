@@ -277,3 +277,32 @@ PV_TEST(engine, verhoeff_matches_published_examples)
     PV_CHECK(strstr(rej.message, "Verhoeff") != NULL);
     teardown(&f);
 }
+
+PV_TEST(engine, store_fold_skips_a_duplicate_delivery)
+{
+    fixture_t f;
+    setup(&f);
+    pv_store_t *live = pv_store_new(f.eng, f.dir), *rebuilt = pv_store_new(f.eng, NULL);
+    pv_event_t ev;
+    pv_reject_t rej;
+    pv_buf_t out[4];
+    for (int i = 0; i < 4; i++)
+        pv_buf_init(&out[i]);
+    PV_CHECK_EQ_INT(decode(&f, ESTIMATE, &ev), 0);
+    PV_CHECK_EQ_INT(pv_store_apply(live, &ev, T0, &f.arena, collect, out, &rej), 0);
+    pv_record_t rec;
+    char err[256];
+    PV_CHECK_EQ_INT(pv_record_decode(out[0].data, out[0].len, &f.arena, &rec, err, sizeof err), 0);
+    PV_CHECK_EQ_INT(pv_store_fold(rebuilt, &rec, &f.arena, err, sizeof err), 0);
+    PV_CHECK_EQ_INT(pv_store_fold(rebuilt, &rec, &f.arena, err, sizeof err), 0);
+    PV_CHECK_EQ_INT(pv_store_chain(rebuilt)->pseq, 1);
+    PV_CHECK_EQ_INT(pv_store_get(rebuilt, "WMS/ULB-GGN/2026/000001")->seq, 1);
+    /* A different record claiming the same position is not a duplicate: it is refused. */
+    rec.phash[0] ^= 1;
+    PV_CHECK_EQ_INT(pv_store_fold(rebuilt, &rec, &f.arena, err, sizeof err), PV_EINTEGRITY);
+    for (int i = 0; i < 4; i++)
+        pv_buf_close(&out[i]);
+    pv_store_free(live);
+    pv_store_free(rebuilt);
+    teardown(&f);
+}

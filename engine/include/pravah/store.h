@@ -32,6 +32,7 @@ int pv_store_fire_due(pv_store_t *st, pv_time_t now, size_t max, pv_arena_t *are
                       pv_record_cb cb, void *ctx);
 
 /* Rebuild: folds a journal record (and links it into the chain after checking pseq/pprev).
+ * An exact copy of the last record (same pseq and phash: a duplicate delivery) is skipped.
  * Does not change the directory (see store.c). Returns 0 or PV_EINTEGRITY with a message in err. */
 int pv_store_fold(pv_store_t *st, const pv_record_t *rec, pv_arena_t *arena, char *err,
                   size_t errlen);

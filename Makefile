@@ -23,11 +23,12 @@ demo: build
 	@$(BUILD)/workers/pravah demo
 
 # Every test, then again under ASan+UBSan (with the fuzzers run briefly). The Kafka fault tests,
-# which mostly wait out consumer-group session timeouts, run in the plain build only; `soak`-
+# which mostly wait out consumer-group session timeouts, and the benchmarks' smoke runs run in the
+# plain build only; `soak`-
 # labelled tests (the full-size crash test) run with `make soak`.
 test: build build-san
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE soak
-	@cd $(BUILD_SAN) && ctest --output-on-failure -j $(JOBS) -LE 'soak|fault'
+	@cd $(BUILD_SAN) && ctest --output-on-failure -j $(JOBS) -LE 'soak|fault|bench'
 
 soak: build
 	@cd $(BUILD) && ctest --output-on-failure -L soak

@@ -150,7 +150,7 @@ pv_producer_t *pv_producer_new(const pv_kv_t *props, size_t nprops, pv_delivery_
         /* Gapless: a permanently failed message fails everything after it in its partition,
          * so a journal partition never continues past a record that did not land. */
         {"enable.idempotence", "true"}, {"enable.gapless.guarantee", "true"},
-        {"acks", "all"},                {"linger.ms", "5"},
+        {"acks", "all"},                {"linger.ms", "5"}, {"socket.nagle.disable", "true"},
         {"compression.type", "lz4"},    {"message.max.bytes", "4000000"},
     };
     pv_producer_t *p = calloc(1, sizeof *p);
@@ -268,6 +268,7 @@ pv_consumer_t *pv_consumer_new(const pv_kv_t *props, size_t nprops, const char *
         {"session.timeout.ms", "6000"},
         {"heartbeat.interval.ms", "1000"},
         {"fetch.wait.max.ms", "10"},
+        {"socket.nagle.disable", "true"},
     };
     pv_consumer_t *c = calloc(1, sizeof *c);
     rd_kafka_conf_t *conf = NULL;
@@ -320,6 +321,19 @@ int pv_consumer_commit(pv_consumer_t *c, const char *topic, int32_t partition,
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(l, topic, partition)->offset = next_offset;
+    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, 0);
+    rd_kafka_topic_partition_list_destroy(l);
+    return e;
+}
+
+int pv_consumer_commit_many(pv_consumer_t *c, const char *topic, const int32_t *partitions,
+                            const int64_t *next_offsets, size_t n)
+{
+    if (n == 0)
+        return 0;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(l, topic, partitions[i])->offset = next_offsets[i];
     rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, 0);
     rd_kafka_topic_partition_list_destroy(l);
     return e;

@@ -90,6 +90,9 @@ void pv_kafka_msg_release(pv_kafka_msg_t *msg);
 /* Synchronously commits `next_offset` (the offset of the next message to read) for a partition. */
 int pv_consumer_commit(pv_consumer_t *c, const char *topic, int32_t partition,
                        int64_t next_offset);
+/* Commits several partitions of one topic in one synchronous request. */
+int pv_consumer_commit_many(pv_consumer_t *c, const char *topic, const int32_t *partitions,
+                            const int64_t *next_offsets, size_t n);
 /* The group's committed offset of a partition (the next offset to read), or -1 when none. */
 int64_t pv_consumer_committed(pv_consumer_t *c, const char *topic, int32_t partition);
 /* Pauses or resumes fetching one partition (back-pressure). */

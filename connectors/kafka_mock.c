@@ -58,6 +58,9 @@ pv_kafka_mock_t *pv_kafka_mock_new(int nbrokers, pv_kafka_mock_log_cb log_cb, vo
     rd_kafka_conf_set_log_cb(conf, log_trampoline);
     if (rd_kafka_conf_set(conf, "test.mock.num.brokers", num, err, errlen) != RD_KAFKA_CONF_OK)
         goto fail_conf;
+    /* The mock brokers' sockets inherit this; with Nagle on, small acknowledgements wait ~40 ms. */
+    if (rd_kafka_conf_set(conf, "socket.nagle.disable", "true", err, errlen) != RD_KAFKA_CONF_OK)
+        goto fail_conf;
     m->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errlen);
     if (!m->rk)
         goto fail_conf;

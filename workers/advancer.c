@@ -354,16 +354,26 @@ fail:
     return NULL;
 }
 
-static void commit_partition(pv_advancer_t *adv, int32_t id, partition_t *p)
+/* One commit request for every partition with progress (a request per partition costs a round
+ * trip each). */
+static void commit_all(pv_advancer_t *adv)
 {
-    if (p->next_commit < 0)
+    int32_t ids[MAX_PARTITIONS];
+    int64_t offs[MAX_PARTITIONS];
+    size_t n = 0;
+    for (int32_t i = 0; i < MAX_PARTITIONS; i++)
+        if (adv->parts[i] && adv->parts[i]->next_commit >= 0) {
+            ids[n] = i;
+            offs[n++] = adv->parts[i]->next_commit;
+        }
+    int rc = pv_consumer_commit_many(adv->cons, adv->t_intake, ids, offs, n);
+    if (rc) {
+        pv_logf("warn", "commit of %zu partitions failed: %s (they are committed with the next "
+                "batch, or skipped as handled after a restart)", n, pv_kafka_err2str(rc));
         return;
-    int rc = pv_consumer_commit(adv->cons, adv->t_intake, id, p->next_commit);
-    if (rc)
-        pv_logf("warn", "partition %d: commit of offset %lld failed: %s", id,
-                (long long)p->next_commit, pv_kafka_err2str(rc));
-    else
-        p->next_commit = -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        adv->parts[ids[i]]->next_commit = -1;
 }
 
 /* Everything produced so far acknowledged, then offsets committed: the only order that loses
@@ -376,9 +386,7 @@ static int flush_and_commit(pv_advancer_t *adv)
      * committed: the restart rebuilds from the journal and sees those events again. */
     if (atomic_load(&adv->failed) || adv->fatal)
         return -1;
-    for (int32_t i = 0; i < MAX_PARTITIONS; i++)
-        if (adv->parts[i])
-            commit_partition(adv, i, adv->parts[i]);
+    commit_all(adv);
     return 0;
 }
 

@@ -31,8 +31,9 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT a[array_upper(a, 1)]';
 -- function runs with enable_nestloop off (joins between the batch's sets are hash joins, never
 -- a nested loop over a guessed-small set); lookups into the big tables are written as LATERAL
 -- ... OFFSET 0 subqueries, subplans or = ANY(array) index conditions, which stay index probes.
+-- JIT is off: compiling this statement costs far more than running it on a batch.
 CREATE OR REPLACE FUNCTION pravah.apply_staging() RETURNS bigint
-LANGUAGE plpgsql SET enable_nestloop = off AS $fn$
+LANGUAGE plpgsql SET enable_nestloop = off SET jit = off AS $fn$
 DECLARE
     applied bigint;
 BEGIN
@@ -51,6 +52,7 @@ BEGIN
             SELECT r.*,
                    row_number() OVER w AS rn,
                    first_value(r.hash) OVER w AS first_hash,
+                   pravah.jnum(r.data -> 'amount') AS amt,
                    k.seq AS old_seq, k.state AS old_state, k.assignee AS old_assignee,
                    k.deadline AS old_deadline, k.last_hash AS old_last_hash,
                    k.creator AS old_creator, k.creator_post AS old_creator_post,
@@ -69,88 +71,78 @@ BEGIN
             WINDOW w AS (PARTITION BY r.case_id, r.seq ORDER BY r.topic_partition, r.kafka_offset)
         ) q
     ),
-    -- The applied records (narrow: no data), in seq order per case, with what each changes
-    -- and, on every row, the case-wide results of the batch.
+    -- The applied records (narrow: no data), in seq order per case, with what each changes.
     n AS MATERIALIZED (
-      SELECT z.*,
-             coalesce(z.moved_at, z.old_assigned_at, z.first_at) AS fin_assigned_at,
-             CASE WHEN z.terminal THEN coalesce(z.old_closed_at, z.entered_at, z.at) END
-                 AS fin_closed_at
-      FROM (
-        SELECT y.*,
-               max(y.at) FILTER (WHERE y.moved) OVER ca AS moved_at,
-               min(y.at) FILTER (WHERE y.chg) OVER ca AS first_change_at,
-               count(*) FILTER (WHERE y.reassigned) OVER ca AS reassigns,
-               (array_agg(y.prev_assignee) FILTER (WHERE y.reassigned) OVER ca)[1]
-                   AS reassigned_from,
-               min(y.at) FILTER (WHERE y.chg)
-                   OVER (c ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_change_at
+        SELECT x.*,
+               x.prev_state = '' OR x.prev_state <> x.new_state
+                   OR x.assignee <> x.prev_assignee AS moved,
+               x.new_state IS DISTINCT FROM x.lag_state
+                   OR x.dl IS DISTINCT FROM x.lag_dl AS chg,
+               x.kind IN ('sla.breached', 'sla.escalated')
+                   AND x.assignee <> x.prev_assignee AS reassigned
         FROM (
-            SELECT x.*,
-                   x.prev_state = '' OR x.prev_state <> x.new_state
-                       OR x.assignee <> x.prev_assignee AS moved,
-                   x.new_state IS DISTINCT FROM x.lag_state
-                       OR x.dl IS DISTINCT FROM x.lag_dl AS chg,
-                   x.kind IN ('sla.breached', 'sla.escalated')
-                       AND x.assignee <> x.prev_assignee AS reassigned
-            FROM (
-                SELECT s.topic_partition, s.kafka_offset, s.pseq, s.case_id, s.seq, s.case_type,
-                       s.def_version, s.kind, s.event_type, s.actor, s.actor_post,
-                       pravah.ms_ts(s.accepted_at_ms) AS at,
-                       s.prev_state, s.new_state, s.assignee,
-                       CASE WHEN s.deadline_ms <> 0 THEN pravah.ms_ts(s.deadline_ms) END AS dl,
-                       s.alert_level, s.alert_target, s.office, s.hash, s.prev_hash,
-                       s.old_seq, s.old_last_hash, s.old_creator, s.old_creator_post,
-                       s.old_created_at, s.old_entered_at, s.old_assigned_at, s.old_amount,
-                       s.old_closed_at,
-                       coalesce(lag(s.assignee, 1, s.old_assignee) OVER c, '') AS prev_assignee,
-                       lag(s.new_state, 1, s.old_state) OVER c AS lag_state,
-                       lag(CASE WHEN s.deadline_ms <> 0 THEN pravah.ms_ts(s.deadline_ms) END, 1,
-                           s.old_deadline) OVER c AS lag_dl,
-                       lag(s.seq) OVER c AS lag_seq,
-                       lag(s.hash) OVER c AS lag_hash,
-                       array_agg(pravah.jnum(s.data -> 'amount'))
-                           FILTER (WHERE jsonb_typeof(s.data -> 'amount') = 'number') OVER c
-                           AS amounts,
-                       s.seq = max(s.seq) OVER ca AS is_last,
-                       min(pravah.ms_ts(s.accepted_at_ms)) OVER ca AS first_at,
-                       max(pravah.ms_ts(s.accepted_at_ms))
-                           FILTER (WHERE s.prev_state = '' OR s.prev_state <> s.new_state)
-                           OVER ca AS entered_at,
-                       min(pravah.ms_ts(s.accepted_at_ms)) FILTER (WHERE s.seq = 1) OVER ca
-                           AS created_at,
-                       min(s.actor) FILTER (WHERE s.seq = 1) OVER ca AS creator,
-                       min(s.actor_post) FILTER (WHERE s.seq = 1) OVER ca AS creator_post,
-                       coalesce(ws.terminal, false) AS terminal
-                FROM s
-                LEFT JOIN pravah.workflow_states ws
-                       ON ws.case_type = s.case_type AND ws.state = s.new_state
-                WHERE s.applied
-                WINDOW c AS (PARTITION BY s.case_id ORDER BY s.seq),
-                       ca AS (PARTITION BY s.case_id)
-            ) x
-        ) y
-        WINDOW c AS (PARTITION BY y.case_id ORDER BY y.seq), ca AS (PARTITION BY y.case_id)
-      ) z
+            SELECT s.topic_partition, s.kafka_offset, s.pseq, s.case_id, s.seq, s.case_type,
+                   s.def_version, s.kind, s.event_type, s.actor, s.actor_post,
+                   pravah.ms_ts(s.accepted_at_ms) AS at,
+                   s.prev_state, s.new_state, s.assignee,
+                   CASE WHEN s.deadline_ms <> 0 THEN pravah.ms_ts(s.deadline_ms) END AS dl,
+                   s.alert_level, s.alert_target, s.office, s.hash, s.prev_hash,
+                   s.old_seq, s.old_last_hash, s.old_creator, s.old_creator_post,
+                   s.old_created_at, s.old_entered_at, s.old_assigned_at, s.old_amount,
+                   s.old_closed_at,
+                   coalesce(lag(s.assignee, 1, s.old_assignee) OVER c, '') AS prev_assignee,
+                   lag(s.new_state, 1, s.old_state) OVER c AS lag_state,
+                   lag(CASE WHEN s.deadline_ms <> 0 THEN pravah.ms_ts(s.deadline_ms) END, 1,
+                       s.old_deadline) OVER c AS lag_dl,
+                   lag(s.seq) OVER c AS lag_seq,
+                   lag(s.hash) OVER c AS lag_hash,
+                   array_agg(s.amt) FILTER (WHERE s.amt IS NOT NULL) OVER c AS amounts,
+                   coalesce(ws.terminal, false) AS terminal
+            FROM s
+            LEFT JOIN pravah.workflow_states ws
+                   ON ws.case_type = s.case_type AND ws.state = s.new_state
+            WHERE s.applied
+            WINDOW c AS (PARTITION BY s.case_id ORDER BY s.seq)
+        ) x
+    ),
+    -- Per case, what the batch did (order-independent aggregates; the first reassignment's
+    -- desk is picked by the smallest zero-padded seq prefix).
+    cagg AS MATERIALIZED (
+        SELECT n.case_id,
+               max(n.seq) AS last_seq,
+               min(n.at) AS first_at,
+               max(n.at) FILTER (WHERE n.prev_state = '' OR n.prev_state <> n.new_state)
+                   AS entered_at,
+               max(n.at) FILTER (WHERE n.moved) AS moved_at,
+               min(n.at) FILTER (WHERE n.seq = 1) AS created_at,
+               min(n.actor) FILTER (WHERE n.seq = 1) AS creator,
+               min(n.actor_post) FILTER (WHERE n.seq = 1) AS creator_post,
+               min(n.at) FILTER (WHERE n.chg) AS first_change_at,
+               count(*) FILTER (WHERE n.reassigned) AS reassigns,
+               substr(min(lpad(n.seq::text, 20, '0') || n.prev_assignee)
+                          FILTER (WHERE n.reassigned), 21) AS reassigned_from
+        FROM n
+        GROUP BY n.case_id
     ),
     -- The cases as they are after the batch: the last record of each, with the batch's results.
     cfin AS MATERIALIZED (
         SELECT l.case_id, l.case_type, l.def_version, l.new_state AS state, l.assignee, l.office,
                l.seq, l.hash AS last_hash,
-               coalesce(l.old_creator, l.creator, '') AS creator,
-               coalesce(l.old_creator_post, l.creator_post, '') AS creator_post,
-               coalesce(l.old_created_at, l.created_at, l.first_at) AS created_at,
+               coalesce(l.old_creator, g.creator, '') AS creator,
+               coalesce(l.old_creator_post, g.creator_post, '') AS creator_post,
+               coalesce(l.old_created_at, g.created_at, g.first_at) AS created_at,
                l.at AS updated_at,
-               coalesce(l.entered_at, l.old_entered_at, l.first_at) AS state_entered_at,
-               l.fin_assigned_at AS assigned_at,
+               coalesce(g.entered_at, l.old_entered_at, g.first_at) AS state_entered_at,
+               coalesce(g.moved_at, l.old_assigned_at, g.first_at) AS assigned_at,
                l.dl AS deadline,
                coalesce(pravah.last(l.amounts), l.old_amount) AS amount,
                l.terminal AS closed,
-               l.fin_closed_at AS closed_at,
-               l.old_seq IS NOT NULL AS existed, l.first_change_at, l.reassigns,
-               l.reassigned_from
+               CASE WHEN l.terminal THEN coalesce(l.old_closed_at, g.entered_at, l.at) END
+                   AS closed_at,
+               l.old_seq IS NOT NULL AS existed, g.first_change_at, g.reassigns,
+               g.reassigned_from
         FROM n l
-        WHERE l.is_last
+        JOIN cagg g ON g.case_id = l.case_id AND g.last_seq = l.seq
     ),
     up_cases AS (
         INSERT INTO pravah.cases AS c (case_id, case_type, def_version, state, assignee, office,
@@ -266,10 +258,12 @@ BEGIN
     ins_alerts AS (
         INSERT INTO pravah.alerts (case_id, seq, kind, level, target, state, deadline, raised_at,
                                    closed_at)
-        SELECT n.case_id, n.seq, n.kind, n.alert_level, n.alert_target, n.new_state, n.dl, n.at,
-               n.next_change_at
-        FROM n
-        WHERE n.kind <> 'event'
+        SELECT a.case_id, a.seq, a.kind, a.alert_level, a.alert_target, a.new_state, a.dl, a.at,
+               min(b.at)
+        FROM n a
+        LEFT JOIN n b ON b.case_id = a.case_id AND b.seq > a.seq AND b.chg
+        WHERE a.kind <> 'event'
+        GROUP BY a.case_id, a.seq, a.kind, a.alert_level, a.alert_target, a.new_state, a.dl, a.at
         UNION ALL
         SELECT * FROM (
             SELECT DISTINCT ON (s.case_id, s.seq) s.case_id, s.seq, 'integrity.fork', 0, '',
@@ -655,12 +649,13 @@ BEGIN
     )
     SELECT count(*) INTO applied FROM n;
 
-    -- Empty the staging table: TRUNCATE when no other session uses it (the common case), else
-    -- delete the rows this transaction sees (its own), never waiting for a lock.
+    -- Empty the staging table: TRUNCATE when nothing else uses it (the common case), else
+    -- delete the rows this transaction sees (its own), never waiting for a lock: another
+    -- session may be staging its own batch, or the calling query may be reading the table.
     BEGIN
         LOCK TABLE pravah.staging_records IN ACCESS EXCLUSIVE MODE NOWAIT;
         TRUNCATE pravah.staging_records;
-    EXCEPTION WHEN lock_not_available THEN
+    EXCEPTION WHEN lock_not_available OR object_in_use THEN
         DELETE FROM pravah.staging_records;
     END;
     RETURN applied;

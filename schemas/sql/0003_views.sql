@@ -59,7 +59,7 @@ CROSS JOIN (SELECT pravah.asof() AS asof OFFSET 0) n;
 
 -- Open alerts (SLA reminders, breaches, escalations; integrity forks) with whom they target.
 CREATE OR REPLACE VIEW pravah.alerts_open AS
-SELECT a.case_id, c.case_type, a.kind, a.level, a.target, ph.officer_id AS target_officer_id,
+SELECT a.case_id, a.seq, c.case_type, a.kind, a.level, a.target, ph.officer_id AS target_officer_id,
        ph.officer_name AS target_officer_name, a.state, a.deadline, a.raised_at,
        c.state AS case_state, c.assignee AS case_assignee
 FROM pravah.alerts a

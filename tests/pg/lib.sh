@@ -68,12 +68,15 @@ q() {
     "$PGBIN/psql" -X -q -At -F'|' -v ON_ERROR_STOP=1 "$@"
 }
 
-# expect NAME SQL EXPECTED: the query's output (rows joined by newlines) must equal EXPECTED.
+# expect NAME SQL EXPECTED [PSQL-ARGS...]: the output of SQL (rows joined by newlines; several
+# statements: the outputs of all, empty lines dropped) must equal EXPECTED.
 expect() {
-    local got
-    got=$(q -c "$2" 2>&1) || fail "$1: query failed:\n$got"
-    [ "$got" = "$3" ] || fail "$1:\n--- expected\n$3\n--- got\n$got"
-    ok "$1"
+    local name=$1 sql=$2 want=$3 got
+    shift 3
+    got=$(q "$@" -c "$sql" 2>&1) || fail "$name: query failed:\n$got"
+    got=$(printf '%s\n' "$got" | sed '/^$/d') # statements without output (SELECT FROM f())
+    [ "$got" = "$want" ] || fail "$name:\n--- expected\n$want\n--- got\n$got"
+    ok "$name"
 }
 
 # install_journal: schema t with a test journal (t.journal, the staging columns plus `ord`) and
@@ -256,4 +259,24 @@ SELECT t.ev(3, 'APT/2026/000004', 'appointment.cancel', 'CIT-14', '', '2026-04-3
 SELECT t.ev(3, 'APT/2026/000005', 'appointment.confirm', 'CIT-15', '', '2026-04-29 12:00', 'confirmed', NULL, '2026-05-04');
 SELECT t.ev(3, 'APT/2026/000005', 'appointment.hold', 'EMP-100014', 'DIST-GGN-DC', '2026-05-04 10:00', 'held', '', '', '{"minutes":"heard"}');
 EOF
+}
+
+# dump_projection: one md5 per projection table (found_at excluded: wall-clock), to compare two
+# databases row by row.
+dump_projection() {
+    q "$@" <<'EOF2'
+SELECT 'cases', md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM pravah.cases x
+UNION ALL SELECT 'transitions', md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM pravah.transitions x
+UNION ALL SELECT 'alerts', md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM pravah.alerts x
+UNION ALL SELECT 'works', md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM pravah.works x
+UNION ALL SELECT 'efiles', md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM pravah.efiles x
+UNION ALL SELECT 'grievances', md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM pravah.grievances x
+UNION ALL SELECT 'appointments', md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM pravah.appointments x
+UNION ALL SELECT 'court_cases', md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM pravah.court_cases x
+UNION ALL SELECT 'officers', md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM pravah.officers x
+UNION ALL SELECT 'partition_heads', md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM pravah.partition_heads x
+UNION ALL SELECT 'integrity_findings', md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), ''))
+    FROM (SELECT topic_partition, kafka_offset, kind, case_id, seq, pseq, existing_hash, new_hash, detail
+          FROM pravah.integrity_findings) x;
+EOF2
 }

@@ -1,0 +1,18 @@
+# Benchmarks that need Kafka: `pravah broker` (the embedded mock cluster) and `pravah advance`.
+# Same convention as bench.cmake (tests/bench/bench_<name>.c -> pv_bench_<name>, run by
+# tests/bench/run); included from tests/CMakeLists.txt.
+#
+#   cmake --build build --target pv_bench_advance && build/tests/pv_bench_advance
+#   ctest --test-dir build -L bench
+add_executable(pv_bench_advance ${CMAKE_CURRENT_LIST_DIR}/bench_advance.c
+                                ${CMAKE_CURRENT_LIST_DIR}/passthrough.c)
+target_include_directories(pv_bench_advance PRIVATE ${PV_SOURCE_DIR}/engine)
+target_link_libraries(pv_bench_advance PRIVATE pravah_connectors)
+target_compile_definitions(pv_bench_advance PRIVATE PV_SOURCE_DIR="${PV_SOURCE_DIR}"
+                                                    PV_PRAVAH_BIN="$<TARGET_FILE:pravah>")
+add_dependencies(pv_bench_advance pravah) # it starts `pravah broker` and `pravah advance`
+
+# Smoke run: small sizes; fails only on inconsistent counts or a failed worker, not on targets.
+add_test(NAME bench.advance COMMAND pv_bench_advance --events 20000 --cases 2000
+                                    --latency-seconds 2 --rebuild-cases 20000)
+set_tests_properties(bench.advance PROPERTIES LABELS "bench;kafka" TIMEOUT 300)

@@ -141,3 +141,16 @@ size_t pv_config_kafka(const pv_config_t *cfg, pv_kv_t *out, size_t max)
             out[n++] = (pv_kv_t){cfg->keys[i] + 6, cfg->values[i]};
     return n;
 }
+
+void pv_config_default_bootstrap(pv_config_t *cfg)
+{
+    char *text, err[256];
+    if (pv_config_get(cfg, "kafka.bootstrap.servers", NULL))
+        return;
+    if (pv_file_read(pv_config_get(cfg, "broker.addr_file", "var/broker.addr"), &text, NULL, err,
+                     sizeof err) == 0) {
+        text[strcspn(text, "\r\n")] = '\0';
+        pv_config_set(cfg, "kafka.bootstrap.servers", text);
+        free(text);
+    }
+}

@@ -25,6 +25,9 @@ void pv_config_apply_env(pv_config_t *cfg);
 int pv_config_set(pv_config_t *cfg, const char *key, const char *value);
 const char *pv_config_get(const pv_config_t *cfg, const char *key, const char *dflt);
 int64_t pv_config_int(const pv_config_t *cfg, const char *key, int64_t dflt);
+/* When no kafka.bootstrap.servers is set: the address `pravah broker` wrote to
+ * broker.addr_file (default var/broker.addr), if that file exists. */
+void pv_config_default_bootstrap(pv_config_t *cfg);
 /* The kafka.* entries with the prefix removed, for librdkafka. Borrowed; valid as above. */
 size_t pv_config_kafka(const pv_config_t *cfg, pv_kv_t *out, size_t max);
 

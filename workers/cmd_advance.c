@@ -34,20 +34,6 @@ static void advance_usage(FILE *out)
             "  --set KEY=VALUE    any config key, e.g. --set advance.batch_max=5000\n");
 }
 
-/* The embedded broker's address file, when no bootstrap is configured. */
-static void default_bootstrap(pv_config_t *cfg)
-{
-    char *text, err[256];
-    if (pv_config_get(cfg, "kafka.bootstrap.servers", NULL))
-        return;
-    if (pv_file_read(pv_config_get(cfg, "broker.addr_file", "var/broker.addr"), &text, NULL, err,
-                     sizeof err) == 0) {
-        text[strcspn(text, "\r\n")] = '\0';
-        pv_config_set(cfg, "kafka.bootstrap.servers", text);
-        free(text);
-    }
-}
-
 /* Config file, then environment, then the command line: later wins (connectors/config.h). */
 static int parse_args(int argc, char **argv, pv_config_t *cfg)
 {
@@ -83,7 +69,7 @@ static int parse_args(int argc, char **argv, pv_config_t *cfg)
             return -1;
         }
     }
-    default_bootstrap(cfg);
+    pv_config_default_bootstrap(cfg);
     return 0;
 }
 

@@ -208,14 +208,7 @@ int pv_cmd_audit(int argc, char **argv)
             list = argv[i + 1];
     }
     pv_config_apply_env(cfg);
-    if (!pv_config_get(cfg, "kafka.bootstrap.servers", NULL)) {
-        char *text, err[256];
-        if (pv_file_read("var/broker.addr", &text, NULL, err, sizeof err) == 0) {
-            text[strcspn(text, "\r\n")] = '\0';
-            pv_config_set(cfg, "kafka.bootstrap.servers", text);
-            free(text);
-        }
-    }
+    pv_config_default_bootstrap(cfg);
     pv_kv_t props[64];
     size_t nprops = pv_config_kafka(cfg, props, 64);
     verify_t v = {.buckets = 1 << 16};

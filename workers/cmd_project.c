@@ -186,20 +186,6 @@ out:
 
 /* ---- arguments ---- */
 
-/* The embedded broker's address file, when no bootstrap is configured. */
-static void default_bootstrap(pv_config_t *cfg)
-{
-    char *text, err[256];
-    if (pv_config_get(cfg, "kafka.bootstrap.servers", NULL))
-        return;
-    if (pv_file_read(pv_config_get(cfg, "broker.addr_file", "var/broker.addr"), &text, NULL, err,
-                     sizeof err) == 0) {
-        text[strcspn(text, "\r\n")] = '\0';
-        pv_config_set(cfg, "kafka.bootstrap.servers", text);
-        free(text);
-    }
-}
-
 static int set_option(pv_config_t *cfg, const char *a, const char *v)
 {
     static const char *const keys[][2] = {{"--bootstrap", "kafka.bootstrap.servers"},
@@ -244,7 +230,7 @@ static int parse_args(int argc, char **argv, pv_config_t *cfg, int *mode)
         if (strcmp(a, "--config") != 0 && set_option(cfg, a, argv[i]) != 0)
             return -1;
     }
-    default_bootstrap(cfg);
+    pv_config_default_bootstrap(cfg);
     return 0;
 }
 

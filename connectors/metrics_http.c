@@ -77,3 +77,9 @@ void pv_metrics_http_stop(pv_metrics_http_t *srv)
     MHD_stop_daemon(srv->d);
     free(srv);
 }
+
+void pv_metrics_write(FILE *out, const char *name, const char *type, const char *help,
+                      long long value)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", name, help, name, type, name, value);
+}

@@ -18,5 +18,8 @@ typedef void (*pv_metrics_render_cb)(void *ctx, FILE *out);
 pv_metrics_http_t *pv_metrics_http_start(int port, int public, pv_metrics_render_cb cb, void *ctx);
 int pv_metrics_http_port(const pv_metrics_http_t *srv);
 void pv_metrics_http_stop(pv_metrics_http_t *srv);
+/* Writes one metric in the Prometheus text format: HELP and TYPE lines, then `name value`. */
+void pv_metrics_write(FILE *out, const char *name, const char *type, const char *help,
+                      long long value);
 
 #endif

@@ -8,6 +8,7 @@
 #include "advancer.h"
 #include "kafka.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "pravah/store.h"
 
 #define MAX_PARTITIONS 256
@@ -594,20 +595,15 @@ void pv_advancer_free(pv_advancer_t *adv)
 
 /* ---- metrics (HTTP thread: atomics only) ---- */
 
-static void metric(FILE *out, const char *name, const char *type, const char *help, long long v)
-{
-    fprintf(out, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", name, help, name, type, name, v);
-}
-
 void pv_advancer_render_metrics(void *ctx, FILE *out)
 {
     pv_advancer_t *adv = ctx;
     metrics_t *m = &adv->m;
-    metric(out, "pravah_events_consumed_total", "counter", "Intake messages consumed.",
+    pv_metrics_write(out, "pravah_events_consumed_total", "counter", "Intake messages consumed.",
            atomic_load(&m->consumed));
-    metric(out, "pravah_events_applied_total", "counter", "Events accepted and journaled.",
+    pv_metrics_write(out, "pravah_events_applied_total", "counter", "Events accepted and journaled.",
            atomic_load(&m->applied));
-    metric(out, "pravah_events_redelivered_total", "counter",
+    pv_metrics_write(out, "pravah_events_redelivered_total", "counter",
            "Intake messages skipped because their effect was already journaled.",
            atomic_load(&m->redelivered));
     fprintf(out, "# HELP pravah_events_rejected_total Events rejected, by reason.\n"
@@ -615,22 +611,22 @@ void pv_advancer_render_metrics(void *ctx, FILE *out)
     for (int r = PV_REJ_MALFORMED; r <= PV_REJ_PRECONDITION; r++)
         fprintf(out, "pravah_events_rejected_total{reason=\"%s\"} %lld\n",
                 pv_reject_code_name((pv_reject_code_t)r), atomic_load(&m->rejected[r]));
-    metric(out, "pravah_alerts_raised_total", "counter", "Reminders, breaches and escalations.",
+    pv_metrics_write(out, "pravah_alerts_raised_total", "counter", "Reminders, breaches and escalations.",
            atomic_load(&m->alerts));
-    metric(out, "pravah_journal_records_total", "counter", "Records written to the journal.",
+    pv_metrics_write(out, "pravah_journal_records_total", "counter", "Records written to the journal.",
            atomic_load(&m->journaled));
-    metric(out, "pravah_consumer_lag", "gauge", "Intake messages not yet consumed.",
+    pv_metrics_write(out, "pravah_consumer_lag", "gauge", "Intake messages not yet consumed.",
            atomic_load(&m->lag));
-    metric(out, "pravah_batches_total", "counter", "Batches committed.", atomic_load(&m->batches));
-    metric(out, "pravah_batch_latency_us_sum", "counter", "Sum of batch wall times (us).",
+    pv_metrics_write(out, "pravah_batches_total", "counter", "Batches committed.", atomic_load(&m->batches));
+    pv_metrics_write(out, "pravah_batch_latency_us_sum", "counter", "Sum of batch wall times (us).",
            atomic_load(&m->batch_us_sum));
-    metric(out, "pravah_batch_latency_us_last", "gauge", "Wall time of the last batch (us).",
+    pv_metrics_write(out, "pravah_batch_latency_us_last", "gauge", "Wall time of the last batch (us).",
            atomic_load(&m->batch_us_last));
-    metric(out, "pravah_cases_in_memory", "gauge", "Cases held for the assigned partitions.",
+    pv_metrics_write(out, "pravah_cases_in_memory", "gauge", "Cases held for the assigned partitions.",
            atomic_load(&m->cases));
-    metric(out, "pravah_open_deadlines", "gauge", "Cases with a pending timer.",
+    pv_metrics_write(out, "pravah_open_deadlines", "gauge", "Cases with a pending timer.",
            atomic_load(&m->timers));
-    metric(out, "pravah_clock_ms", "gauge",
+    pv_metrics_write(out, "pravah_clock_ms", "gauge",
            "Pravah's clock at the last committed batch (ms since the epoch).",
            atomic_load(&m->clock_ms));
 }

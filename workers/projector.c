@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "kafka.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "msgpack_json.h"
 #include "projector.h"
 #include "pravah/record.h"
@@ -693,42 +694,37 @@ void pv_projector_free(pv_projector_t *pj)
 
 /* ---- metrics (HTTP thread: atomics only) ---- */
 
-static void metric(FILE *out, const char *name, const char *type, const char *help, long long v)
-{
-    fprintf(out, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", name, help, name, type, name, v);
-}
-
 void pv_projector_render_metrics(void *ctx, FILE *out)
 {
     metrics_t *m = &((pv_projector_t *)ctx)->m;
-    metric(out, "pravah_projector_records_total", "counter",
+    pv_metrics_write(out, "pravah_projector_records_total", "counter",
            "Journal records committed to pravah.staging_records and applied.",
            atomic_load(&m->records));
-    metric(out, "pravah_projector_errors_total", "counter",
+    pv_metrics_write(out, "pravah_projector_errors_total", "counter",
            "Journal records written to pravah.projection_errors instead.", atomic_load(&m->errors));
-    metric(out, "pravah_projector_skipped_total", "counter",
+    pv_metrics_write(out, "pravah_projector_skipped_total", "counter",
            "Messages below the stored offset (redelivered), skipped.", atomic_load(&m->skipped));
-    metric(out, "pravah_projector_batches_total", "counter", "Batches committed.",
+    pv_metrics_write(out, "pravah_projector_batches_total", "counter", "Batches committed.",
            atomic_load(&m->batches));
-    metric(out, "pravah_projector_batch_size_sum", "counter", "Sum of batch sizes (messages).",
+    pv_metrics_write(out, "pravah_projector_batch_size_sum", "counter", "Sum of batch sizes (messages).",
            atomic_load(&m->batch_size_sum));
-    metric(out, "pravah_projector_batch_size_last", "gauge", "Messages in the last batch.",
+    pv_metrics_write(out, "pravah_projector_batch_size_last", "gauge", "Messages in the last batch.",
            atomic_load(&m->batch_size_last));
-    metric(out, "pravah_projector_batch_latency_us_sum", "counter",
+    pv_metrics_write(out, "pravah_projector_batch_latency_us_sum", "counter",
            "Sum of the time to write batches to PostgreSQL (us).", atomic_load(&m->batch_us_sum));
-    metric(out, "pravah_projector_batch_latency_us_last", "gauge",
+    pv_metrics_write(out, "pravah_projector_batch_latency_us_last", "gauge",
            "Time to write the last batch (us).", atomic_load(&m->batch_us_last));
-    metric(out, "pravah_projector_batch_age_ms_last", "gauge",
+    pv_metrics_write(out, "pravah_projector_batch_age_ms_last", "gauge",
            "From the last batch's first message to its commit (ms).", atomic_load(&m->age_ms_last));
-    metric(out, "pravah_projector_lag", "gauge",
+    pv_metrics_write(out, "pravah_projector_lag", "gauge",
            "Journal records of the assigned partitions not yet in PostgreSQL.",
            atomic_load(&m->lag));
-    metric(out, "pravah_projector_pg_up", "gauge", "1 when connected to PostgreSQL.",
+    pv_metrics_write(out, "pravah_projector_pg_up", "gauge", "1 when connected to PostgreSQL.",
            atomic_load(&m->pg_up));
-    metric(out, "pravah_projector_pg_connects_total", "counter",
+    pv_metrics_write(out, "pravah_projector_pg_connects_total", "counter",
            "Connections made to PostgreSQL (the first, then reconnections).",
            atomic_load(&m->reconnects));
-    metric(out, "pravah_projector_split_transactions_total", "counter",
+    pv_metrics_write(out, "pravah_projector_split_transactions_total", "counter",
            "Transactions refused by SQL and retried in halves to isolate a record.",
            atomic_load(&m->splits));
 }

@@ -14,7 +14,7 @@
 need_pg
 FILES=${FILES:-20000}
 BATCH=${BATCH:-5000}
-PORT=$PORT_BASE
+PORT=$(free_port)
 
 now_ms() { date +%s%3N; }
 

@@ -33,7 +33,7 @@ A=DC-GGN/EST/2026/900001 B=DC-GGN/GEN/2026/900002 C=DC-GGN/ACCTS/2026/900003
 DA=EMP-100019 # at DIST-GGN-DEALING_ASSISTANT-1, which reports to the superintendent
 
 start_broker --partitions 2
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 
 metric() {
     curl -s --max-time 2 "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'

@@ -75,7 +75,7 @@ until_ok() {
 status() {
     echo "  $1: $(metric pravah_journal_records_total) records written by this process, lag $(metric pravah_consumer_lag)"
 }
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 
 # The publisher: a chunk every 0.3 s; while $WORK/hold exists it waits between chunks and says
 # so with $WORK/held. Retriable faults hit it too (it retries); the permanent one never does.

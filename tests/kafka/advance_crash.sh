@@ -47,7 +47,7 @@ while [ "$i" -lt "$KILLS" ]; do
 done
 
 # The last run: wait until it has its partitions and no lag for 3 checks in a row.
-PORT=$((20000 + $$ % 20000))
+PORT=$(free_port)
 before=$(rebuilds)
 advance_metrics() {
     (cd "$WORK" && exec "$PRAVAH" advance --bootstrap "$ADDR" --metrics-port "$PORT" \

@@ -26,9 +26,6 @@ NCHUNKS=$(find "$WORK" -name "chunk.*" | wc -l)
 GATE1=$((NCHUNKS / 3))     # published while A is alone; then waits for $WORK/go1 (B has joined)
 GATE2=$((NCHUNKS * 2 / 3)) # published while A and B share; then waits for $WORK/go2 (A stops)
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 metric() { # metric PORT NAME: the value, or empty when the endpoint does not answer
     curl -s --max-time 2 "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'
 }

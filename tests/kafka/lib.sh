@@ -39,6 +39,24 @@ ok() {
 }
 
 # kcat is the independent Kafka client the tests check with (scripts/deps installs it).
+# free_port: a loopback TCP port nobody listens on, chosen below the kernel's ephemeral range
+# (32768-60999), so that an outgoing connection (Kafka clients open many) cannot take it between
+# this check and the worker's bind, as a port handed out by bind(0) could be.
+free_port() {
+    python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(10000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        s.close()
+'
+}
+
 need_kcat() {
     command -v kcat >/dev/null 2>&1 || { echo "SKIP: kcat is not installed"; exit 77; }
 }

@@ -66,9 +66,6 @@ else
     LIST=${SCENARIOS:-$DEFAULT}
 fi
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # run_one NAME: one scenario in $WORK/<n>, its own broker and advancer; the verdict goes to
 # $D/result (one line), details to files in $D. Runs in a subshell: its pids are its own.

@@ -13,7 +13,7 @@
 need_pg
 FILES=${FILES:-3000}
 KILLS=${KILLS:-20}
-PORT=$PORT_BASE
+PORT=$(free_port)
 # A killed member is noticed after the session timeout: short, so restarts rejoin quickly.
 FAST="--set kafka.session.timeout.ms=3000 --set kafka.heartbeat.interval.ms=300"
 
@@ -52,7 +52,7 @@ kill -TERM "$PROJ_PID"
 wait "$PROJ_PID" || fail "the projector did not exit 0 on SIGTERM"
 
 new_db rebuild
-project rebuild rebuild rebuild $((PORT + 1))
+project rebuild rebuild rebuild "$(free_port)"
 wait_projected rebuild rebuild "$accepted" 120
 kill -TERM "$PROJ_PID"
 wait "$PROJ_PID" || fail "the rebuild projector did not exit 0 on SIGTERM"

@@ -9,7 +9,6 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 export LC_ALL=C # sort and the server (initdb --no-locale) agree on order
 PGDIR=$WORK/pg
 PG_STARTED=
-PORT_BASE=$((20000 + $$ % 15000 * 2))
 
 chmod 755 "$WORK" # the server runs as `postgres` and keeps its socket in $WORK/pg
 

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/project_lib.sh"
 need_pg
 FILES=${FILES:-3000}
-PORT=$PORT_BASE
+PORT=$(free_port)
 
 start_broker --partitions 4
 start_pg

@@ -10,7 +10,7 @@ static const pv_command_t commands[] = {
     {"broker", "the embedded development broker (Kafka protocol, in memory)", pv_cmd_broker},
     {"publish", "publish events (JSON lines) to intake", pv_cmd_publish},
     {"project", "the projector worker: journal -> PostgreSQL tables and views", pv_cmd_project},
-    {"audit", "verify the journal's hash chains, sequences, duplicates and forks", pv_cmd_audit},
+    {"audit", "auditors: verify, export, replay the journal; the story of one case", pv_cmd_audit},
     {"advance", "the advancer worker: intake -> engine -> journal, delay alerts", pv_cmd_advance},
 };
 

@@ -1,0 +1,11 @@
+/* `pravah audit export`: placeholder until it lands (issue 5). */
+#include <stdio.h>
+
+#include "audit.h"
+
+int pv_audit_export_main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    fprintf(stderr, "pravah audit export: not implemented yet\n");
+    return 2;
+}

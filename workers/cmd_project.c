@@ -1,15 +1,14 @@
 /* `pravah project`: the projector worker (workers/projector.c) with its config, schema
  * migrations, /metrics endpoint and signals. */
-#include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "files.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "pg.h"
+#include "projection_migrate.h"
 #include "projector.h"
 
 static volatile int stop_flag;
@@ -39,126 +38,6 @@ static void project_usage(FILE *out)
             "  --set KEY=VALUE    any config key, e.g. --set project.batch_max=2000\n");
 }
 
-/* ---- migrations ---- */
-
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-    return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static int is_sql(const struct dirent *d)
-{
-    size_t n = strlen(d->d_name);
-    return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".sql") == 0;
-}
-
-static int found_cb(void *ctx, int ncols, const char *const *v)
-{
-    (void)ncols, (void)v;
-    *(int *)ctx = 1;
-    return 1;
-}
-
-/* Whether `version` is recorded (the table may not exist yet: then nothing is). */
-static int is_applied(pv_pg_t *pg, const char *version, int *applied, char *err, size_t errlen)
-{
-    const char *params[] = {version};
-    int missing = 0;
-    *applied = 0;
-    int rc = pv_pg_query(pg, "SELECT 1 WHERE to_regclass('pravah.schema_migrations') IS NULL", 0,
-                         NULL, found_cb, &missing, err, errlen);
-    if (rc || missing)
-        return rc;
-    return pv_pg_query(pg, "SELECT 1 FROM pravah.schema_migrations WHERE version = $1", 1, params,
-                       found_cb, applied, err, errlen);
-}
-
-/* One file in one transaction, recorded in the same transaction. The table is created after
- * the file runs, so a first migration may create the schema itself (and the table: a file may
- * record its own version too). */
-static int apply_file(pv_pg_t *pg, const char *path, const char *version, char *err,
-                      size_t errlen)
-{
-    char *sql = NULL, e2[256];
-    const char *params[] = {version};
-    if (pv_file_read(path, &sql, NULL, err, errlen) != 0)
-        return -1;
-    int rc = pv_pg_exec(pg, "BEGIN", err, errlen);
-    rc = rc ? rc : pv_pg_exec(pg, sql, err, errlen);
-    rc = rc ? rc
-            : pv_pg_exec(pg,
-                         "DO $$ BEGIN IF to_regclass('pravah.schema_migrations') IS NULL THEN\n"
-                         "  CREATE SCHEMA IF NOT EXISTS pravah;\n"
-                         "  CREATE TABLE pravah.schema_migrations (\n"
-                         "    version    text PRIMARY KEY,\n"
-                         "    applied_at timestamptz NOT NULL DEFAULT now());\n"
-                         "END IF; END $$",
-                         err, errlen);
-    rc = rc ? rc
-            : pv_pg_query(pg,
-                          "INSERT INTO pravah.schema_migrations (version) VALUES ($1) "
-                          "ON CONFLICT DO NOTHING",
-                          1, params, NULL, NULL, err, errlen);
-    rc = rc ? rc : pv_pg_exec(pg, "COMMIT", err, errlen);
-    if (rc && pv_pg_is_connected(pg))
-        pv_pg_exec(pg, "ROLLBACK", e2, sizeof e2);
-    /* A file's SET ROLE or SET must not leak into the next file, as with one psql per file. */
-    if (pv_pg_is_connected(pg))
-        pv_pg_exec(pg, "SET SESSION AUTHORIZATION DEFAULT; RESET ALL", e2, sizeof e2);
-    free(sql);
-    return rc ? -1 : 0;
-}
-
-static int migrate_files(pv_pg_t *pg, const char *dir, struct dirent **names, int n, char *err,
-                         size_t errlen)
-{
-    char path[4096], version[256], e[1024];
-    int applied_now = 0;
-    for (int i = 0; i < n; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
-        /* The version is the name up to the first '_' (0001_schema.sql: 0001), as scripts/pg. */
-        snprintf(version, sizeof version, "%.*s", (int)strcspn(names[i]->d_name, "_."),
-                 names[i]->d_name);
-        int applied;
-        if (is_applied(pg, version, &applied, e, sizeof e) != 0 ||
-            (!applied && apply_file(pg, path, version, e, sizeof e) != 0)) {
-            snprintf(err, errlen, "%.200s: %.700s", names[i]->d_name, e);
-            return -1;
-        }
-        if (!applied) {
-            pv_log("info", "migration applied", "version", version, NULL);
-            applied_now++;
-        }
-    }
-    pv_logf("info", "schema up to date: %d migrations in %s, %d applied now", n, dir,
-            applied_now);
-    return 0;
-}
-
-/* Applies dir/\*.sql in name order, skipping recorded versions; a session advisory lock keeps two
- * migrating processes apart. Returns 0 or -1 with err filled. */
-static int migrate(pv_pg_t *pg, const char *dir, char *err, size_t errlen)
-{
-    struct dirent **names = NULL;
-    char e[256];
-    int n = scandir(dir, &names, is_sql, by_name);
-    if (n < 0) {
-        snprintf(err, errlen, "%s: cannot list the directory", dir);
-        return -1;
-    }
-    int rc = pv_pg_exec(pg, "SELECT pg_advisory_lock(hashtext('pravah.schema_migrations'))", err,
-                        errlen);
-    if (rc == 0) {
-        rc = migrate_files(pg, dir, names, n, err, errlen);
-        pv_pg_exec(pg, "SELECT pg_advisory_unlock(hashtext('pravah.schema_migrations'))", e,
-                   sizeof e);
-    }
-    for (int i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    return rc ? -1 : 0;
-}
-
 static void on_pg_retry(void *ctx, int attempt, int wait_ms, const char *err)
 {
     (void)ctx;
@@ -176,7 +55,7 @@ static int run_migrations(const pv_config_t *cfg)
     int rc = -1;
     if (!pg || pv_pg_reconnect(pg, 100, 5000, &stop_flag, on_pg_retry, NULL) != 0)
         goto out;
-    rc = migrate(pg, d, err, sizeof err);
+    rc = pv_projection_migrate(pg, d, err, sizeof err);
     if (rc)
         pv_log("error", "migration failed", "error", err, NULL);
 out:

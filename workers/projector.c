@@ -7,11 +7,10 @@
 #include "kafka.h"
 #include "log.h"
 #include "metrics_http.h"
-#include "msgpack_json.h"
+#include "projection_batch.h"
 #include "projector.h"
-#include "pravah/record.h"
 
-#define MAX_PARTITIONS 256
+#define MAX_PARTITIONS PV_PROJECTION_MAX_PARTITIONS
 #define MAX_PROPS 64
 
 typedef struct part_s {
@@ -19,15 +18,6 @@ typedef struct part_s {
     int64_t stored; /* next offset recorded in PostgreSQL (0 when none) */
     int64_t next;   /* next offset expected: stored, plus what the open batch holds */
 } part_t;
-
-/* One consumed message of the open batch. */
-typedef struct item_s {
-    int32_t partition;
-    int64_t offset;
-    size_t row_off, row_len; /* its line in `rows` (row_len 0 when it cannot be projected) */
-    size_t raw_off, raw_len; /* the message value in `raw` */
-    const char *reason;      /* why it cannot be projected (arena), NULL when it can */
-} item_t;
 
 typedef struct metrics_s {
     atomic_llong records, errors, skipped, batches, batch_size_sum, batch_size_last, batch_us_sum,
@@ -39,17 +29,14 @@ struct pv_projector_s {
     pv_kv_t props[MAX_PROPS];
     size_t nprops;
     const char *topic, *group;
-    char topic_lit[300], group_lit[300]; /* as SQL string literals */
     int64_t batch_max, batch_ms;
     int retry_min_ms, retry_max_ms;
     volatile int *stop;
     pv_pg_t *pg;
     pv_consumer_t *cons;
     part_t parts[MAX_PARTITIONS];
-    item_t *items;
-    size_t first, nitems, capitems; /* items[first..nitems) are not yet in PostgreSQL */
-    pv_buf_t rows, raw, json, sql;
-    pv_arena_t arena;
+    pv_projection_batch_t *batch; /* the open batch */
+    uint64_t splits;              /* of the batch, already counted in m.splits */
     int64_t first_ms; /* wall time the open batch got its first message */
     int fatal;
     metrics_t m;
@@ -124,328 +111,56 @@ static int load_offsets(pv_projector_t *pj)
 
 /* ---- the open batch ---- */
 
-static void reset_batch(pv_projector_t *pj)
-{
-    pj->first = pj->nitems = 0;
-    pv_buf_reset(&pj->rows);
-    pv_buf_reset(&pj->raw);
-    pv_arena_reset(&pj->arena);
-}
-
-static int add_text(pv_buf_t *b, const char *s, int last)
-{
-    int rc = pv_pg_copy_text(b, s ? s : "", s ? strlen(s) : 0);
-    return rc ? rc : pv_pg_copy_end_field(b, last);
-}
-
-static int add_int(pv_buf_t *b, int64_t v, int last)
-{
-    int rc = pv_pg_copy_int(b, v);
-    return rc ? rc : pv_pg_copy_end_field(b, last);
-}
-
-static int add_hash(pv_buf_t *b, const uint8_t *h, int last)
-{
-    int rc = pv_pg_copy_bytea(b, h, PV_HASH_LEN);
-    return rc ? rc : pv_pg_copy_end_field(b, last);
-}
-
-static int add_data(pv_projector_t *pj, const pv_record_t *r)
-{
-    pv_buf_reset(&pj->json);
-    int rc = pv_msgpack_to_json(r->data, r->data_len, &pj->json);
-    if (rc == 0)
-        rc = pv_pg_copy_text(&pj->rows, (const char *)pj->json.data, pj->json.len);
-    return rc ? rc : pv_pg_copy_end_field(&pj->rows, 0);
-}
-
-/* Appends the staging row of r, columns in the order of docs/PROJECTIONS.md. */
-static int encode_row(pv_projector_t *pj, int32_t partition, int64_t offset, const pv_record_t *r)
-{
-    pv_buf_t *b = &pj->rows;
-    int rc = 0;
-    if (r->seq > INT64_MAX || r->pseq > INT64_MAX || r->def_version > INT32_MAX ||
-        r->alert_level > INT32_MAX)
-        return PV_ERANGE;
-    rc = rc ? rc : add_int(b, partition, 0);
-    rc = rc ? rc : add_int(b, offset, 0);
-    rc = rc ? rc : add_int(b, (int64_t)r->pseq, 0);
-    rc = rc ? rc : add_text(b, r->case_id, 0);
-    rc = rc ? rc : add_int(b, (int64_t)r->seq, 0);
-    rc = rc ? rc : add_text(b, r->case_type, 0);
-    rc = rc ? rc : add_int(b, r->def_version, 0);
-    rc = rc ? rc : add_text(b, pv_record_kind_name(r->kind), 0);
-    rc = rc ? rc : add_text(b, r->event_id, 0);
-    rc = rc ? rc : add_text(b, r->event_type, 0);
-    rc = rc ? rc : add_text(b, r->source, 0);
-    rc = rc ? rc : add_text(b, r->actor, 0);
-    rc = rc ? rc : add_text(b, r->actor_post, 0);
-    rc = rc ? rc : add_text(b, r->actor_role, 0);
-    rc = rc ? rc : add_text(b, r->event_time, 0);
-    rc = rc ? rc : add_int(b, r->accepted_at, 0);
-    rc = rc ? rc : add_text(b, r->prev_state, 0);
-    rc = rc ? rc : add_text(b, r->new_state, 0);
-    rc = rc ? rc : add_text(b, r->assignee, 0);
-    rc = rc ? rc : add_int(b, r->deadline, 0);
-    rc = rc ? rc : add_int(b, r->alert_level, 0);
-    rc = rc ? rc : add_text(b, r->alert_target, 0);
-    rc = rc ? rc : add_data(pj, r);
-    rc = rc ? rc : add_text(b, r->office, 0);
-    rc = rc ? rc : add_hash(b, r->hash, 0);
-    rc = rc ? rc : add_hash(b, r->prev_hash, 0);
-    rc = rc ? rc : add_hash(b, r->phash, 1);
-    return rc;
-}
-
-static item_t *push_item(pv_projector_t *pj, const pv_kafka_msg_t *msg)
-{
-    if (pj->nitems == pj->capitems) {
-        size_t cap = pj->capitems ? pj->capitems * 2 : 1024;
-        item_t *it = realloc(pj->items, cap * sizeof *it);
-        if (!it)
-            return NULL;
-        pj->items = it;
-        pj->capitems = cap;
-    }
-    item_t *it = &pj->items[pj->nitems];
-    memset(it, 0, sizeof *it);
-    it->partition = msg->partition;
-    it->offset = msg->offset;
-    it->raw_off = pj->raw.len;
-    it->raw_len = msg->value_len;
-    if (pv_buf_append(&pj->raw, msg->value, msg->value_len) != 0)
-        return NULL;
-    pj->nitems++;
-    return it;
-}
-
-/* Decodes and checks one journal message into a staging row; on failure fills reason. */
-static int decode(pv_projector_t *pj, const pv_kafka_msg_t *msg, item_t *it, char *reason,
-                  size_t len)
-{
-    pv_record_t rec;
-    char err[256];
-    if (pv_record_decode(msg->value, msg->value_len, &pj->arena, &rec, err, sizeof err) != 0) {
-        snprintf(reason, len, "decode: %s", err);
-        return -1;
-    }
-    if (pv_record_verify_seal(&rec, err, sizeof err) != 0) {
-        snprintf(reason, len, "seal: %s", err);
-        return -1;
-    }
-    if (msg->key_len != strlen(rec.case_id) || memcmp(msg->key, rec.case_id, msg->key_len) != 0) {
-        snprintf(reason, len, "key: the Kafka key is not the record's case_id '%s'", rec.case_id);
-        return -1;
-    }
-    size_t old = pj->rows.len;
-    int rc = encode_row(pj, msg->partition, msg->offset, &rec);
-    if (rc != 0) {
-        pj->rows.len = old;
-        snprintf(reason, len, "staging row: %s", pv_strerror(rc));
-        return -1;
-    }
-    it->row_off = old;
-    it->row_len = pj->rows.len - old;
-    return 0;
-}
-
 static void add_message(pv_projector_t *pj, const pv_kafka_msg_t *msg)
 {
     part_t *p = msg->partition >= 0 && msg->partition < MAX_PARTITIONS ? &pj->parts[msg->partition]
                                                                        : NULL;
-    char reason[512];
     if (!p || !p->assigned)
         return; /* not ours (any more) */
     if (msg->offset < p->next) {
         atomic_fetch_add(&pj->m.skipped, 1); /* already in PostgreSQL or in this batch */
         return;
     }
-    item_t *it = push_item(pj, msg);
-    if (!it) {
+    if (pv_projection_batch_add(pj->batch, msg) != 0) {
         pv_log("error", "out of memory for the batch", NULL);
         pj->fatal = 1;
         return;
     }
-    if (pj->nitems - pj->first == 1)
+    if (pv_projection_batch_pending(pj->batch) == 1)
         pj->first_ms = pv_wall_ms();
-    if (decode(pj, msg, it, reason, sizeof reason) != 0)
-        it->reason = pv_arena_strndup(&pj->arena, reason, strlen(reason));
-    if (it->reason == NULL && it->row_len == 0)
-        it->reason = "out of memory"; /* strndup failed: still recorded, never dropped */
     p->next = msg->offset + 1;
 }
 
-/* ---- one transaction over items[lo..hi) ---- */
-
-/* The COPY lines of the projectable items: contiguous in `rows`, since items keep their order. */
-static void row_span(const pv_projector_t *pj, size_t lo, size_t hi, size_t *off, size_t *len)
+/* Bookkeeping of one message whose transaction committed (pv_projection_committed_cb). */
+static void on_committed(void *ctx, int32_t partition, int64_t offset, const char *reason)
 {
-    size_t start = 0, end = 0;
-    int any = 0;
-    for (size_t i = lo; i < hi; i++) {
-        const item_t *it = &pj->items[i];
-        if (!it->row_len)
-            continue;
-        if (!any)
-            start = it->row_off;
-        end = it->row_off + it->row_len;
-        any = 1;
+    pv_projector_t *pj = ctx;
+    pj->parts[partition].stored = offset + 1;
+    if (!reason) {
+        atomic_fetch_add(&pj->m.records, 1);
+        return;
     }
-    *off = start;
-    *len = any ? end - start : 0;
-}
-
-static int copy_errors(pv_projector_t *pj, size_t lo, size_t hi, char *err, size_t errlen)
-{
-    pv_buf_t b;
-    int rc = 0, any = 0;
-    pv_buf_init(&b);
-    for (size_t i = lo; i < hi && rc == 0; i++) {
-        const item_t *it = &pj->items[i];
-        if (!it->reason)
-            continue;
-        any = 1;
-        rc = add_int(&b, it->partition, 0);
-        rc = rc ? rc : add_int(&b, it->offset, 0);
-        rc = rc ? rc : add_text(&b, it->reason, 0);
-        rc = rc ? rc : pv_pg_copy_bytea(&b, pj->raw.data + it->raw_off, it->raw_len);
-        rc = rc ? rc : pv_pg_copy_end_field(&b, 1);
-    }
-    if (rc)
-        snprintf(err, errlen, "building projection_errors rows: %s", pv_strerror(rc));
-    else if (any)
-        rc = pv_pg_copy(pj->pg, "COPY pravah.projection_errors (topic_partition, kafka_offset, "
-                                "reason, bytes) FROM STDIN",
-                        b.data, b.len, err, errlen);
-    pv_buf_close(&b);
-    return rc ? (rc < 0 ? PV_PG_FATAL : rc) : 0;
-}
-
-/* The statement that ends a batch: apply the staging rows, store the next offset of every
- * partition in the range, tell the dashboards, commit. */
-static int finish_sql(pv_projector_t *pj, size_t lo, size_t hi, size_t nrec)
-{
-    pv_buf_t *s = &pj->sql;
-    char line[768];
-    int64_t next[MAX_PARTITIONS];
-    memset(next, 0xff, sizeof next); /* -1: not in the range */
-    for (size_t i = lo; i < hi; i++)
-        next[pj->items[i].partition] = pj->items[i].offset + 1;
-    pv_buf_reset(s);
-    const char *head = "SELECT pravah.apply_staging();\n"
-                       "INSERT INTO pravah.projector_offsets (consumer_group, topic, "
-                       "topic_partition, next_offset) VALUES ";
-    int rc = pv_buf_append(s, head, strlen(head)), first = 1;
-    for (int32_t p = 0; p < MAX_PARTITIONS && rc == 0; p++) {
-        if (next[p] < 0)
-            continue;
-        int n = snprintf(line, sizeof line, "%s(%s, %s, %d, %lld)", first ? "" : ", ",
-                         pj->group_lit, pj->topic_lit, p, (long long)next[p]);
-        rc = pv_buf_append(s, line, (size_t)n);
-        first = 0;
-    }
-    int n = snprintf(line, sizeof line,
-                     "\nON CONFLICT (consumer_group, topic, topic_partition) DO UPDATE SET "
-                     "next_offset = EXCLUDED.next_offset, updated_at = now();\n"
-                     "NOTIFY pravah_projection, '%zu';\nCOMMIT",
-                     nrec);
-    rc = rc ? rc : pv_buf_append(s, line, (size_t)n);
-    return rc ? rc : pv_buf_append(s, "", 1); /* NUL: the buffer is used as a C string */
-}
-
-static void count_range(const pv_projector_t *pj, size_t lo, size_t hi, size_t *nrec,
-                        size_t *nerr)
-{
-    *nrec = *nerr = 0;
-    for (size_t i = lo; i < hi; i++)
-        (*(pj->items[i].reason ? nerr : nrec))++;
-}
-
-/* One transaction. Returns 0 or a pv_pg_class_t (rolled back when still connected). */
-static int apply_range(pv_projector_t *pj, size_t lo, size_t hi, char *err, size_t errlen)
-{
-    size_t off, len, nrec, nerr;
-    row_span(pj, lo, hi, &off, &len);
-    count_range(pj, lo, hi, &nrec, &nerr);
-    if (finish_sql(pj, lo, hi, nrec) != 0) {
-        snprintf(err, errlen, "out of memory");
-        return PV_PG_FATAL;
-    }
-    int rc = len ? pv_pg_copy(pj->pg, "BEGIN; COPY pravah.staging_records FROM STDIN",
-                              pj->rows.data + off, len, err, errlen)
-                 : pv_pg_exec(pj->pg, "BEGIN", err, errlen);
-    if (rc == 0 && nerr)
-        rc = copy_errors(pj, lo, hi, err, errlen);
-    if (rc == 0)
-        rc = pv_pg_exec(pj->pg, (const char *)pj->sql.data, err, errlen);
-    if (rc != 0 && pv_pg_is_connected(pj->pg)) {
-        char e2[256];
-        pv_pg_exec(pj->pg, "ROLLBACK", e2, sizeof e2);
-    }
-    return rc;
-}
-
-/* Bookkeeping after items[lo..hi) committed. */
-static void committed(pv_projector_t *pj, size_t lo, size_t hi)
-{
-    size_t nrec, nerr;
-    count_range(pj, lo, hi, &nrec, &nerr);
-    for (size_t i = lo; i < hi; i++)
-        pj->parts[pj->items[i].partition].stored = pj->items[i].offset + 1;
-    atomic_fetch_add(&pj->m.records, (long long)nrec);
-    atomic_fetch_add(&pj->m.errors, (long long)nerr);
-    for (size_t i = lo; i < hi; i++)
-        if (pj->items[i].reason) {
-            char p[16], o[24];
-            snprintf(p, sizeof p, "%d", pj->items[i].partition);
-            snprintf(o, sizeof o, "%lld", (long long)pj->items[i].offset);
-            pv_log("warn", "journal record not projected: in pravah.projection_errors",
-                   "partition", p, "offset", o, "reason", pj->items[i].reason, NULL);
-        }
-    pj->first = hi;
-}
-
-/* A batch that SQL refuses (PV_PG_DATA) is split in halves until the one record at fault is
- * found; that record goes to projection_errors with the server's message, the rest is applied,
- * in order, in smaller transactions. Returns 0 or a pv_pg_class_t. */
-static int apply_split(pv_projector_t *pj, size_t lo, size_t hi, char *err, size_t errlen)
-{
-    int rc = apply_range(pj, lo, hi, err, errlen);
-    if (rc == 0)
-        committed(pj, lo, hi);
-    if (rc != PV_PG_DATA)
-        return rc;
-    atomic_fetch_add(&pj->m.splits, 1);
-    if (hi - lo == 1) {
-        item_t *it = &pj->items[lo];
-        if (it->reason)
-            return PV_PG_FATAL; /* projection_errors itself refused it */
-        char reason[600];
-        snprintf(reason, sizeof reason, "apply_staging: %s", err);
-        it->reason = pv_arena_strndup(&pj->arena, reason, strlen(reason));
-        it->row_len = 0;
-        if (!it->reason)
-            return PV_PG_FATAL;
-        return apply_split(pj, lo, hi, err, errlen);
-    }
-    size_t mid = lo + (hi - lo) / 2;
-    rc = apply_split(pj, lo, mid, err, errlen);
-    return rc ? rc : apply_split(pj, mid, hi, err, errlen);
+    char p[16], o[24];
+    atomic_fetch_add(&pj->m.errors, 1);
+    snprintf(p, sizeof p, "%d", partition);
+    snprintf(o, sizeof o, "%lld", (long long)offset);
+    pv_log("warn", "journal record not projected: in pravah.projection_errors", "partition", p,
+           "offset", o, "reason", reason, NULL);
 }
 
 /* After a reconnect: the last COMMIT may have landed before the connection dropped. The stored
- * offsets say which items are in PostgreSQL already; those leave the batch. */
+ * offsets say which messages are in PostgreSQL already; those leave the batch. */
 static int drop_committed(pv_projector_t *pj)
 {
+    int64_t stored[MAX_PARTITIONS];
     if (load_offsets(pj) != 0)
         return -1;
-    size_t i = pj->first;
-    while (i < pj->nitems && pj->items[i].offset < pj->parts[pj->items[i].partition].stored)
-        i++;
-    if (i > pj->first)
+    for (int32_t id = 0; id < MAX_PARTITIONS; id++)
+        stored[id] = pj->parts[id].stored;
+    size_t n = pv_projection_batch_drop_committed(pj->batch, stored);
+    if (n)
         pv_logf("info", "%zu records of the interrupted batch were committed before the "
-                "connection dropped", i - pj->first);
-    pj->first = i;
+                "connection dropped", n);
     return 0;
 }
 
@@ -460,15 +175,19 @@ static void batch_metrics(pv_projector_t *pj, size_t n, int64_t t0)
     atomic_store(&pj->m.age_ms_last, now - pj->first_ms);
 }
 
-/* Writes the open batch, whatever it takes: reconnects while the server is away, splits what SQL
- * refuses. Returns 0, or -1 when stopped (the batch stays open) or fatal. */
+/* Writes the open batch, whatever it takes: reconnects while the server is away; the batch
+ * writer splits what SQL refuses. Returns 0, or -1 when stopped (the batch stays open) or
+ * fatal. */
 static int flush(pv_projector_t *pj)
 {
     char err[1024];
-    size_t n = pj->nitems - pj->first;
+    size_t n = pv_projection_batch_pending(pj->batch);
     int64_t t0 = pv_wall_ms();
-    while (pj->first < pj->nitems && !pj->fatal) {
-        int rc = apply_split(pj, pj->first, pj->nitems, err, sizeof err);
+    while (pv_projection_batch_pending(pj->batch) && !pj->fatal) {
+        int rc = pv_projection_batch_write(pj->batch, pj->pg, err, sizeof err);
+        uint64_t splits = pv_projection_batch_splits(pj->batch);
+        atomic_fetch_add(&pj->m.splits, (long long)(splits - pj->splits));
+        pj->splits = splits;
         if (rc == PV_PG_LOST) {
             pv_log("warn", "PostgreSQL connection lost during a batch; it will be retried",
                    "error", err, NULL);
@@ -483,7 +202,7 @@ static int flush(pv_projector_t *pj)
         return -1;
     if (n)
         batch_metrics(pj, n, t0);
-    reset_batch(pj);
+    pv_projection_batch_reset(pj->batch);
     return 0;
 }
 
@@ -536,7 +255,7 @@ static void on_rebalance(void *ctx, pv_consumer_t *c, int assigned, const char *
         return;
     }
     if (flush(pj) != 0)
-        reset_batch(pj); /* not in PostgreSQL: whoever gets the partitions reads them again */
+        pv_projection_batch_reset(pj->batch); /* not in PostgreSQL: whoever gets the partitions reads them again */
     for (size_t i = 0; i < n; i++)
         if (ids[i] >= 0 && ids[i] < MAX_PARTITIONS) {
             pj->parts[ids[i]].assigned = 0;
@@ -561,7 +280,7 @@ static void update_lag(pv_projector_t *pj)
 
 static int batch_due(const pv_projector_t *pj, int64_t now)
 {
-    size_t n = pj->nitems - pj->first;
+    size_t n = pv_projection_batch_pending(pj->batch);
     return n && ((int64_t)n >= pj->batch_max || now - pj->first_ms >= pj->batch_ms);
 }
 
@@ -569,7 +288,7 @@ static void poll_once(pv_projector_t *pj)
 {
     pv_kafka_msg_t msg;
     int64_t now = pv_wall_ms();
-    int64_t left = pj->nitems > pj->first ? pj->batch_ms - (now - pj->first_ms) : 100;
+    int64_t left = pv_projection_batch_pending(pj->batch) ? pj->batch_ms - (now - pj->first_ms) : 100;
     if (pv_consumer_poll(pj->cons, (int)(left < 0 ? 0 : left > 100 ? 100 : left), &msg) == 0)
         return;
     if (!msg.err) {
@@ -603,26 +322,6 @@ int pv_projector_run(pv_projector_t *pj)
 
 /* ---- setup ---- */
 
-/* 'name' with quotes doubled. Names with a backslash, a control character or over 128 bytes
- * are refused, so the literal means the same whatever standard_conforming_strings says. */
-static int sql_literal(const char *name, char *out, size_t outlen)
-{
-    size_t n = 0;
-    if (strlen(name) > 128 || outlen < 2 * 128 + 3)
-        return -1;
-    out[n++] = '\'';
-    for (const char *p = name; *p; p++) {
-        if (*p == '\\' || (unsigned char)*p < 0x20)
-            return -1;
-        if (*p == '\'')
-            out[n++] = '\'';
-        out[n++] = *p;
-    }
-    out[n++] = '\'';
-    out[n] = '\0';
-    return 0;
-}
-
 static int read_config(pv_projector_t *pj, const pv_config_t *cfg, char *err, size_t errlen)
 {
     pj->cfg = cfg;
@@ -635,13 +334,8 @@ static int read_config(pv_projector_t *pj, const pv_config_t *cfg, char *err, si
     pj->retry_max_ms = (int)pv_config_int(cfg, "project.retry_max_ms", 5000);
     if (pj->batch_max < 1)
         pj->batch_max = 1;
-    if (sql_literal(pj->topic, pj->topic_lit, sizeof pj->topic_lit) != 0 ||
-        sql_literal(pj->group, pj->group_lit, sizeof pj->group_lit) != 0) {
-        snprintf(err, errlen, "topic and group names: at most 128 bytes, no backslash or "
-                              "control character");
-        return -1;
-    }
-    return 0;
+    pj->batch = pv_projection_batch_new(pj->group, pj->topic, on_committed, pj, err, errlen);
+    return pj->batch ? 0 : -1;
 }
 
 pv_projector_t *pv_projector_new(const pv_config_t *cfg, volatile int *stop, char *err,
@@ -653,11 +347,6 @@ pv_projector_t *pv_projector_new(const pv_config_t *cfg, volatile int *stop, cha
         return NULL;
     }
     pj->stop = stop;
-    pv_arena_init(&pj->arena, 256 * 1024);
-    pv_buf_init(&pj->rows);
-    pv_buf_init(&pj->raw);
-    pv_buf_init(&pj->json);
-    pv_buf_init(&pj->sql);
     if (read_config(pj, cfg, err, errlen) != 0)
         goto fail;
     if (!(pj->pg = pv_pg_new(pv_config_get(cfg, "project.pg", "")))) {
@@ -683,12 +372,7 @@ void pv_projector_free(pv_projector_t *pj)
         return;
     pv_consumer_free(pj->cons);
     pv_pg_free(pj->pg);
-    free(pj->items);
-    pv_buf_close(&pj->rows);
-    pv_buf_close(&pj->raw);
-    pv_buf_close(&pj->json);
-    pv_buf_close(&pj->sql);
-    pv_arena_close(&pj->arena);
+    pv_projection_batch_free(pj->batch);
     free(pj);
 }
 

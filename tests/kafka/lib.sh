@@ -39,6 +39,10 @@ ok() {
 }
 
 # kcat is the independent Kafka client the tests check with (scripts/deps installs it).
+# The tests' Python modules (msgpack, yaml, psycopg2) come from Debian packages (scripts/deps), so
+# use Debian's interpreter even when another python3 (pyenv, a venv) comes first on PATH.
+if [ -x /usr/bin/python3 ]; then python3() { /usr/bin/python3 "$@"; }; fi
+
 # free_port: a loopback TCP port nobody listens on, chosen below the kernel's ephemeral range
 # (32768-60999), so that an outgoing connection (Kafka clients open many) cannot take it between
 # this check and the worker's bind, as a port handed out by bind(0) could be.

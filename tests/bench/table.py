@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Turns the `BENCH name=... key=value ...` lines of the benchmarks into one table (tests/bench/run).
+
+    table.py SUMMARY_FILE
+
+Each known benchmark maps to rows: figure, value, baseline (what it is measured against, in the
+same run), baseline value, ratio, target, verdict. Unknown names are printed as their raw pairs.
+"""
+import sys
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def fmt(v):
+    x = num(v)
+    if x is None:
+        return v if v else "-"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.2f}".rstrip("0").rstrip(".") if x != int(x) else f"{int(x)}"
+
+
+def ratio(a, b):
+    a, b = num(a), num(b)
+    return f"{a / b:.2f}" if a is not None and b else "-"
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+def rows_for(b):
+    n = b.get("name")
+    g = b.get
+    if n == "engine":
+        return [("engine core: events/s, 1 core", g("events_per_s"), "msgpack unpack + copy + SHA-256",
+                 g("baseline_per_s"), g("ratio"), ">= 300,000/s", g("target"))]
+    if n == "advance":
+        return [("advancer: intake -> journal events/s", g("events_per_s"),
+                 "raw librdkafka pass-through", g("baseline_per_s"), g("ratio"), "ratio >= 0.60",
+                 g("target"))]
+    if n == "advance_p99":
+        return [(f"publish -> journal p99 ms at {fmt(g('events_per_s'))}/s (half rate)",
+                 g("p99_ms"), "pass-through p99 at that rate", g("baseline_p99_ms"),
+                 ratio(g("p99_ms"), g("baseline_p99_ms")), "< 100 ms", g("target"))]
+    if n == "advance_rebuild":
+        return [(f"restart: rebuild {fmt(g('cases'))} cases, s", g("seconds"),
+                 "reading the journal alone", g("read_s"), ratio(g("seconds"), g("read_s")),
+                 "< 10 s", g("target"))]
+    if n == "project":
+        rate, raw = num(g("projected_per_s")), num(g("raw_copy_per_s"))
+        ok = rate is not None and raw and rate >= 50000 and rate / raw >= 0.5
+        return [("projector: journal -> PostgreSQL records/s", g("projected_per_s"),
+                 "raw binary COPY of the rows", g("raw_copy_per_s"), ratio(rate, raw),
+                 ">= 50% and >= 50,000/s", verdict(ok))]
+    if n == "verify":
+        rate = num(g("records_per_s"))
+        base = g("baseline_per_s")
+        return [("audit verify: records/s", g("records_per_s"), g("baseline", "read + decode alone"),
+                 base, g("ratio") or ratio(rate, base), ">= 100,000/s",
+                 g("target") or verdict(rate is not None and rate >= 100000))]
+    if n == "e2e":
+        return [(f"publish -> PostgreSQL p50 ms at {fmt(g('rate'))}/s", g("p50_ms"),
+                 "publish -> accepted p50", g("accepted_p50_ms"),
+                 ratio(g("p50_ms"), g("accepted_p50_ms")), "-", "-"),
+                (f"publish -> PostgreSQL p99 ms at {fmt(g('rate'))}/s", g("p99_ms"),
+                 "publish -> accepted p99", g("accepted_p99_ms"), g("ratio"), "-", "-")]
+    raw = " ".join(f"{k}={v}" for k, v in b.items() if k != "name")
+    return [(f"{n}: {raw}", "", "", "", "", "", "")]
+
+
+def main():
+    rows = [("figure", "value", "baseline (same run)", "baseline value", "ratio", "target",
+             "verdict")]
+    for line in open(sys.argv[1]):
+        pairs = dict(p.split("=", 1) for p in line.split()[1:] if "=" in p)
+        for r in rows_for(pairs):
+            rows.append(tuple(fmt(c) if i in (1, 3) else (c or "-") for i, c in enumerate(r)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for k, r in enumerate(rows):
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if k == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+/* The projector's batch writer, without a Kafka consumer: journal messages go in (add), one
+ * PostgreSQL transaction per batch comes out (write): COPY into pravah.staging_records, COPY the
+ * messages that cannot be projected into pravah.projection_errors, SELECT
+ * pravah.apply_staging(), upsert pravah.projector_offsets for (group, topic), NOTIFY
+ * pravah_projection, COMMIT (docs/PROJECTOR.md "One batch, one transaction"). A batch SQL
+ * refuses with a data error is split in halves until the record at fault is found; it goes to
+ * projection_errors with the server's message. Used by `pravah project` (workers/projector.c)
+ * and `pravah audit replay` (workers/audit_replay.c).
+ *
+ * Ownership: the batch copies every message it is given (value and position), so the caller may
+ * release the message when add returns. It borrows the pv_pg_t passed to write for the call
+ * only. It copies group and topic. Single-threaded. */
+#ifndef PRAVAH_PROJECTION_BATCH_H
+#define PRAVAH_PROJECTION_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kafka.h"
+#include "pg.h"
+
+/* Partitions 0 .. PV_PROJECTION_MAX_PARTITIONS-1 are supported. */
+#define PV_PROJECTION_MAX_PARTITIONS 256
+
+typedef struct pv_projection_batch_s pv_projection_batch_t;
+
+/* Called once per message after the transaction holding it committed, in order: reason is NULL
+ * when the record went to the staging table, else why it went to projection_errors (borrowed
+ * until the callback returns). Runs on the thread calling pv_projection_batch_write. */
+typedef void (*pv_projection_committed_cb)(void *ctx, int32_t partition, int64_t offset,
+                                           const char *reason);
+
+/* A batch whose offsets are stored under (group, topic). Returns NULL with err filled (names
+ * over 128 bytes or with a backslash or control character, out of memory). */
+pv_projection_batch_t *pv_projection_batch_new(const char *group, const char *topic,
+                                               pv_projection_committed_cb cb, void *ctx,
+                                               char *err, size_t errlen);
+void pv_projection_batch_free(pv_projection_batch_t *b);
+
+/* Appends a journal message: decoded, seal and key checked, encoded as a staging row; one that
+ * cannot be projected is kept with its reason for projection_errors. Returns 0, PV_ERANGE (the
+ * partition is not in 0 .. PV_PROJECTION_MAX_PARTITIONS-1) or PV_ENOMEM. */
+int pv_projection_batch_add(pv_projection_batch_t *b, const pv_kafka_msg_t *msg);
+
+/* Messages added and not yet committed. */
+size_t pv_projection_batch_pending(const pv_projection_batch_t *b);
+
+/* Writes the pending messages in one transaction (several when SQL refuses some). Returns 0
+ * (all committed, the batch is empty again) or the pv_pg_class_t of the failure with err
+ * filled: what committed before the failure has left the batch (through the callback), the
+ * rest stays pending. PV_PG_LOST: reconnect, then pv_projection_batch_drop_committed, then write
+ * again. */
+int pv_projection_batch_write(pv_projection_batch_t *b, pv_pg_t *pg, char *err, size_t errlen);
+
+/* After a reconnect: drops from the front of the batch the messages below stored[partition]
+ * (the offsets read back from pravah.projector_offsets; PV_PROJECTION_MAX_PARTITIONS entries):
+ * their COMMIT landed before the connection dropped. Returns how many were dropped. The
+ * callback is not called for them. */
+size_t pv_projection_batch_drop_committed(pv_projection_batch_t *b, const int64_t *stored);
+
+/* Forgets every pending message (none of it is in PostgreSQL). */
+void pv_projection_batch_reset(pv_projection_batch_t *b);
+
+/* Transactions refused by SQL and retried in halves, since the batch was made. */
+uint64_t pv_projection_batch_splits(const pv_projection_batch_t *b);
+
+#endif

@@ -18,6 +18,8 @@ struct pv_consumer_s {
     char *topic;
     pv_rebalance_cb cb;
     void *ctx;
+    pv_commit_cb commit_cb;
+    void *commit_ctx;
 };
 
 pv_kafka_class_t pv_kafka_error_class(int err)
@@ -255,6 +257,16 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
+static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    (void)rk, (void)offsets;
+    pv_consumer_t *c = opaque;
+    /* _NO_OFFSET: nothing to commit, not a failure. */
+    if (c->commit_cb && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        c->commit_cb(c->commit_ctx, err);
+}
+
 pv_consumer_t *pv_consumer_new(const pv_kv_t *props, size_t nprops, const char *group,
                                const char *topic, pv_rebalance_cb cb, void *ctx, char *err,
                                size_t errlen)
@@ -283,6 +295,7 @@ pv_consumer_t *pv_consumer_new(const pv_kv_t *props, size_t nprops, const char *
     c->ctx = ctx;
     rd_kafka_conf_set_opaque(conf, c);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_offset_commit_cb(conf, offset_commit_cb);
     if (!(c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen)))
         goto fail;
     conf = NULL;
@@ -326,17 +339,35 @@ int pv_consumer_commit(pv_consumer_t *c, const char *topic, int32_t partition,
     return e;
 }
 
-int pv_consumer_commit_many(pv_consumer_t *c, const char *topic, const int32_t *partitions,
-                            const int64_t *next_offsets, size_t n)
+static int commit_list(pv_consumer_t *c, const char *topic, const int32_t *partitions,
+                       const int64_t *next_offsets, size_t n, int async)
 {
     if (n == 0)
         return 0;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
     for (size_t i = 0; i < n; i++)
         rd_kafka_topic_partition_list_add(l, topic, partitions[i])->offset = next_offsets[i];
-    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, 0);
+    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, async);
     rd_kafka_topic_partition_list_destroy(l);
     return e;
+}
+
+int pv_consumer_commit_many(pv_consumer_t *c, const char *topic, const int32_t *partitions,
+                            const int64_t *next_offsets, size_t n)
+{
+    return commit_list(c, topic, partitions, next_offsets, n, 0);
+}
+
+int pv_consumer_commit_async(pv_consumer_t *c, const char *topic, const int32_t *partitions,
+                             const int64_t *next_offsets, size_t n)
+{
+    return commit_list(c, topic, partitions, next_offsets, n, 1);
+}
+
+void pv_consumer_on_commit(pv_consumer_t *c, pv_commit_cb cb, void *ctx)
+{
+    c->commit_cb = cb;
+    c->commit_ctx = ctx;
 }
 
 int64_t pv_consumer_committed(pv_consumer_t *c, const char *topic, int32_t partition)

@@ -93,6 +93,16 @@ int pv_consumer_commit(pv_consumer_t *c, const char *topic, int32_t partition,
 /* Commits several partitions of one topic in one synchronous request. */
 int pv_consumer_commit_many(pv_consumer_t *c, const char *topic, const int32_t *partitions,
                             const int64_t *next_offsets, size_t n);
+/* Commits several partitions of one topic without waiting for the answer (one request). The
+ * result goes to the callback set with pv_consumer_on_commit, served inside pv_consumer_poll.
+ * Returns 0 when the request was queued, else a librdkafka error code. */
+int pv_consumer_commit_async(pv_consumer_t *c, const char *topic, const int32_t *partitions,
+                             const int64_t *next_offsets, size_t n);
+/* Result of a commit, err 0 on success (librdkafka error code otherwise). Runs on the polling
+ * thread, inside pv_consumer_poll (or pv_consumer_close), for asynchronous and synchronous
+ * commits alike. */
+typedef void (*pv_commit_cb)(void *ctx, int err);
+void pv_consumer_on_commit(pv_consumer_t *c, pv_commit_cb cb, void *ctx);
 /* The group's committed offset of a partition (the next offset to read), or -1 when none. */
 int64_t pv_consumer_committed(pv_consumer_t *c, const char *topic, int32_t partition);
 /* Pauses or resumes fetching one partition (back-pressure). */

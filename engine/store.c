@@ -106,6 +106,17 @@ static int grow_cases(pv_store_t *st)
     return 0;
 }
 
+/* Keeps the timer entry of the case in slot current with its next_timer. */
+static int rearm(pv_store_t *st, uint32_t slot)
+{
+    pv_time_t next = st->cases[slot].next_timer;
+    if (next == st->queued[slot])
+        return 0;
+    st->gen[slot]++; /* the old entry, if any, is now stale */
+    st->queued[slot] = next;
+    return next ? pv_timerq_push(&st->timers, next, slot, st->gen[slot]) : 0;
+}
+
 /* Stores c (new or updated; h is pv__id_hash of its id), keeps its timer entry in the queue
  * current, and returns its slot in *slot_out. */
 static int put_case(pv_store_t *st, const pv_case_t *c, uint64_t h, uint32_t *slot_out)
@@ -127,13 +138,7 @@ static int put_case(pv_store_t *st, const pv_case_t *c, uint64_t h, uint32_t *sl
     }
     st->cases[slot] = *c;
     *slot_out = slot;
-    if (c->next_timer != st->queued[slot]) {
-        st->gen[slot]++; /* the old entry, if any, is now stale */
-        st->queued[slot] = c->next_timer;
-        if (c->next_timer && (rc = pv_timerq_push(&st->timers, c->next_timer, slot, st->gen[slot])))
-            return rc;
-    }
-    return 0;
+    return rearm(st, slot);
 }
 
 static int emit(pv_store_t *st, pv_record_t *rec, pv_arena_t *arena, pv_record_cb cb, void *ctx)
@@ -201,11 +206,30 @@ int pv_store_fire_due(pv_store_t *st, pv_time_t now, size_t max, pv_arena_t *are
     return (int)emitted;
 }
 
+/* The case a record folds into, in place: the stored one, or a zeroed one at the end of the array
+ * that becomes a case only if the fold succeeds (*pos is its index position, *is_new set). */
+static int fold_target(pv_store_t *st, const char *id, uint64_t h, size_t *pos, int *is_new,
+                       pv_case_t **out)
+{
+    int rc;
+    if ((st->ncases + 1) * 2 > st->index_cap && (rc = grow_index(st)))
+        return rc;
+    *pos = find_slot(st, id, h);
+    *is_new = st->index[*pos] == 0;
+    if (!*is_new) {
+        *out = &st->cases[(uint32_t)st->index[*pos] - 1];
+        return 0;
+    }
+    if (st->ncases == st->cap && (rc = grow_cases(st)))
+        return rc;
+    *out = &st->cases[st->ncases];
+    memset(*out, 0, sizeof **out);
+    return 0;
+}
+
 int pv_store_fold(pv_store_t *st, const pv_record_t *rec, pv_arena_t *arena, char *err,
                   size_t errlen)
 {
-    pv_case_t c;
-    const pv_case_t *cur = pv_store_get(st, rec->case_id);
     /* The same record delivered twice (a producer retry): already folded, skip it, as verifiers
      * do (docs/JOURNAL.md). */
     if (rec->pseq == st->chain.pseq && st->chain.pseq &&
@@ -216,15 +240,22 @@ int pv_store_fold(pv_store_t *st, const pv_record_t *rec, pv_arena_t *arena, cha
                  (unsigned long long)rec->pseq, (unsigned long long)st->chain.pseq);
         return PV_EINTEGRITY;
     }
-    if (cur)
-        c = *cur;
-    else
-        memset(&c, 0, sizeof c);
-    int rc = pv_engine_fold(st->eng, &c, rec, arena, err, errlen);
-    if (rc)
+    /* In place: one index probe and no copy of the case (the rebuild's hot path). */
+    uint64_t h = pv__id_hash(rec->case_id);
+    size_t pos;
+    int is_new, rc;
+    pv_case_t *c;
+    if ((rc = fold_target(st, rec->case_id, h, &pos, &is_new, &c)) ||
+        (rc = pv_engine_fold(st->eng, c, rec, arena, err, errlen)))
         return rc;
-    uint32_t slot;
-    if ((rc = put_case(st, &c, pv__id_hash(c.id), &slot)))
+    uint32_t slot = (uint32_t)(c - st->cases);
+    if (is_new) {
+        st->ncases++;
+        st->gen[slot] = 0;
+        st->queued[slot] = 0;
+        st->index[pos] = (h >> 32) << 32 | (slot + 1);
+    }
+    if ((rc = rearm(st, slot)))
         return rc;
     st->chain.pseq = rec->pseq;
     memcpy(st->chain.head, rec->phash, PV_HASH_LEN);

@@ -15,14 +15,32 @@
 #define MAX_PROPS 64
 #define TIMER_SLICE 256 /* timer records per partition per loop: a few ms of work at most */
 
+/* Intake messages of one partition whose writes are in flight (the pipeline, docs/ADVANCER.md
+ * "The pipeline"). A partition has two: the open group takes the messages being consumed, the
+ * sealed one waits for its acknowledgements. */
+typedef struct group_s {
+    int64_t last;     /* highest intake offset in the group, -1: empty */
+    uint32_t pending; /* its messages sent and not yet acknowledged */
+} group_t;
+
 typedef struct partition_s {
     pv_store_t *store;
     int64_t committed;   /* the group's committed offset when the partition was assigned */
     int64_t *done;       /* sorted intake offsets >= committed whose effect is already written */
     size_t ndone, capdone;
-    int64_t next_commit; /* -1: nothing to commit */
+    group_t g[2];
+    int open;            /* index of the open group in g; the other is sealed */
+    int64_t acked;       /* every effect of the offsets below it is acknowledged; -1: none yet */
+    int64_t sent;        /* the last offset a commit was requested for */
     int64_t position;    /* next intake offset this process will see (for the lag metric) */
 } partition_t;
+
+/* The same two groups for the clock: pravah_clock_ms is published once every write made up to
+ * a loop's clock reading is acknowledged. */
+typedef struct clock_group_s {
+    pv_time_t clock;
+    uint32_t pending;
+} clock_group_t;
 
 typedef struct metrics_s {
     atomic_llong consumed, applied, redelivered, journaled, alerts, batches, batch_us_sum,
@@ -48,16 +66,63 @@ struct pv_advancer_s {
     char instance[64];      /* tags this process's directory messages (see poll_directory) */
     int32_t cur_partition;  /* partition of the event being applied (record callback) */
     int64_t cur_offset;
+    partition_t *cur;       /* whose open group the next writes count in; NULL: timer records */
+    clock_group_t cg[2];
+    int copen;              /* index of the open clock group */
+    int resend;             /* an asynchronous commit failed: request every partition again */
+    int64_t last_tick_ms;   /* wall time of the previous loop end (batch metrics) */
     atomic_int failed;      /* a delivery failed: fatal */
     int fatal;
     metrics_t m;
 };
 
+/* ---- the pipeline: which writes are acknowledged ----
+ * Every message produced carries in its opaque the groups it counts in: bit 0 the clock group,
+ * bit 1 the partition group, bits 2.. the intake partition + 1 (0: none, timer records). */
+
+static void *ticket(const pv_advancer_t *adv)
+{
+    uintptr_t v = (uintptr_t)adv->copen;
+    if (adv->cur)
+        v |= (uintptr_t)adv->cur->open << 1 | (uintptr_t)(adv->cur_partition + 1) << 2;
+    return (void *)v;
+}
+
+static void count_sent(pv_advancer_t *adv)
+{
+    adv->cg[adv->copen].pending++;
+    if (adv->cur)
+        adv->cur->g[adv->cur->open].pending++;
+}
+
+/* Nothing is committed or published after any failure: the restart rebuilds from the journal. */
+static int is_healthy(pv_advancer_t *adv)
+{
+    return !adv->fatal && !atomic_load(&adv->failed);
+}
+
+/* A sealed group whose writes are all acknowledged: its offsets may be committed. */
+static void group_done(pv_advancer_t *adv, partition_t *p, int i)
+{
+    if (i != p->open && p->g[i].pending == 0 && p->g[i].last >= 0 && is_healthy(adv))
+        p->acked = p->g[i].last + 1;
+}
+
+static void clock_done(pv_advancer_t *adv, int i)
+{
+    /* Published after the writes made up to this clock are acknowledged: a test that sees this
+     * clock knows everything due by then is in the journal. */
+    if (i != adv->copen && adv->cg[i].pending == 0 && is_healthy(adv))
+        atomic_store(&adv->m.clock_ms, adv->cg[i].clock);
+}
+
+/* Delivery report (on this thread, inside pv_producer_poll/flush or a produce that waits). */
 static void on_delivery(void *ctx, void *opaque, int err, const char *errstr, int32_t partition,
                         int64_t offset)
 {
-    (void)opaque, (void)offset;
+    (void)offset;
     pv_advancer_t *adv = ctx;
+    uintptr_t v = (uintptr_t)opaque;
     if (err) {
         char p[16];
         snprintf(p, sizeof p, "%d", partition);
@@ -65,15 +130,27 @@ static void on_delivery(void *ctx, void *opaque, int err, const char *errstr, in
                "partition", p, NULL);
         atomic_store(&adv->failed, 1);
     }
+    int c = (int)(v & 1), g = (int)(v >> 1 & 1);
+    int32_t id = (int32_t)(v >> 2) - 1;
+    adv->cg[c].pending--;
+    clock_done(adv, c);
+    partition_t *p = id >= 0 && id < MAX_PARTITIONS ? adv->parts[id] : NULL;
+    if (p && p->g[g].pending) {
+        p->g[g].pending--;
+        group_done(adv, p, g);
+    }
 }
 
-/* Sends, retrying while librdkafka's local queue is full (back-pressure). */
+/* Sends, retrying while librdkafka's local queue is full (back-pressure). The message counts in
+ * the open groups (adv->cur) until it is acknowledged. */
 static int produce(pv_advancer_t *adv, const char *topic, int32_t partition, const char *key,
                 const void *value, size_t len, const pv_header_t *h, size_t nh)
 {
     for (;;) {
         int rc = pv_producer_send(adv->prod, topic, partition, key, strlen(key), value, len, h, nh,
-                                  NULL);
+                                  ticket(adv));
+        if (rc == 0)
+            count_sent(adv);
         if (rc != PV_KAFKA_RETRIABLE)
             return rc;
         pv_producer_poll(adv->prod, 10);
@@ -98,7 +175,10 @@ static void publish_directory_change(pv_advancer_t *adv, const char *officer_id)
         msgpack_pack_str_body(&pk, kv[i], strlen(kv[i]));
     }
     pv_header_t h = {"pravah-writer", adv->instance, strlen(adv->instance)};
-    produce(adv, adv->t_directory, 0, o->id, sb.data, sb.size, &h, 1);
+    if (produce(adv, adv->t_directory, 0, o->id, sb.data, sb.size, &h, 1) != 0) {
+        pv_logf("error", "officer %s: cannot publish the directory change", o->id);
+        adv->fatal = 1;
+    }
     msgpack_sbuffer_destroy(&sb);
 }
 
@@ -223,13 +303,14 @@ static void process_message(pv_advancer_t *adv, const pv_kafka_msg_t *msg, pv_ti
     atomic_fetch_add(&adv->m.consumed, 1);
     if (!p)
         return; /* not ours any more: the new owner will read it */
-    p->next_commit = msg->offset + 1;
+    p->g[p->open].last = msg->offset; /* committed once the group's writes are acknowledged */
     p->position = msg->offset + 1;
     if (is_done(p, msg->offset)) {
         atomic_fetch_add(&adv->m.redelivered, 1);
         return;
     }
     pv_limits_default(&lim);
+    adv->cur = p;
     adv->cur_partition = msg->partition;
     adv->cur_offset = msg->offset;
     int rc = pv_event_decode(msg->headers, msg->nheaders, msg->value, msg->value_len, &lim,
@@ -238,6 +319,7 @@ static void process_message(pv_advancer_t *adv, const pv_kafka_msg_t *msg, pv_ti
         rc = pv_store_apply(p->store, &ev, now, &adv->arena, on_record, adv, &rej);
     if (rc == PV_EREJECTED)
         rc = send_rejection(adv, msg, &rej);
+    adv->cur = NULL;
     if (rc) {
         pv_logf("error", "partition %d offset %lld: cannot journal: %s", msg->partition,
                 (long long)msg->offset, pv_strerror(rc));
@@ -333,7 +415,9 @@ static partition_t *rebuild_partition(pv_advancer_t *adv, int32_t id)
         goto fail;
     p->committed = pv_consumer_committed(adv->cons, adv->t_intake, id);
     p->position = p->committed > 0 ? p->committed : 0;
-    p->next_commit = -1;
+    p->g[0].last = p->g[1].last = -1;
+    p->acked = -1;
+    p->sent = p->committed;
     rb.p = p;
     if (pv_partition_read(adv->props, adv->nprops, adv->t_journal, id, rebuild_journal_cb, &rb,
                           err, sizeof err) != 0 ||
@@ -355,39 +439,76 @@ fail:
     return NULL;
 }
 
-/* One commit request for every partition with progress (a request per partition costs a round
- * trip each). */
-static void commit_all(pv_advancer_t *adv)
+/* Offsets to commit: every partition whose acknowledged offset moved since the last request
+ * (or every partition with one, after a failed request). */
+static size_t commit_list(pv_advancer_t *adv, int32_t *ids, int64_t *offs)
+{
+    size_t n = 0;
+    for (int32_t i = 0; i < MAX_PARTITIONS; i++) {
+        partition_t *p = adv->parts[i];
+        if (p && p->acked >= 0 && (p->acked > p->sent || adv->resend)) {
+            ids[n] = i;
+            offs[n++] = p->acked;
+        }
+    }
+    return n;
+}
+
+/* One commit request for every partition with progress, synchronous or not. A failed request is
+ * not fatal: the next one carries the offsets again, and after a restart the set of handled
+ * offsets covers them. */
+static void commit_all(pv_advancer_t *adv, int async)
 {
     int32_t ids[MAX_PARTITIONS];
     int64_t offs[MAX_PARTITIONS];
-    size_t n = 0;
-    for (int32_t i = 0; i < MAX_PARTITIONS; i++)
-        if (adv->parts[i] && adv->parts[i]->next_commit >= 0) {
-            ids[n] = i;
-            offs[n++] = adv->parts[i]->next_commit;
-        }
-    int rc = pv_consumer_commit_many(adv->cons, adv->t_intake, ids, offs, n);
+    if (!is_healthy(adv))
+        return;
+    size_t n = commit_list(adv, ids, offs);
+    int rc = async ? pv_consumer_commit_async(adv->cons, adv->t_intake, ids, offs, n)
+                   : pv_consumer_commit_many(adv->cons, adv->t_intake, ids, offs, n);
     if (rc) {
         pv_logf("warn", "commit of %zu partitions failed: %s (they are committed with the next "
-                "batch, or skipped as handled after a restart)", n, pv_kafka_err2str(rc));
+                "request, or skipped as handled after a restart)", n, pv_kafka_err2str(rc));
+        adv->resend = 1;
         return;
     }
+    adv->resend = 0;
     for (size_t i = 0; i < n; i++)
-        adv->parts[ids[i]]->next_commit = -1;
+        adv->parts[ids[i]]->sent = offs[i];
 }
 
-/* Everything produced so far acknowledged, then offsets committed: the only order that loses
- * nothing. A failed delivery is fatal: the process restarts and rebuilds from the journal. */
+/* Result of an asynchronous commit (inside pv_consumer_poll). */
+static void on_commit(void *ctx, int err)
+{
+    pv_advancer_t *adv = ctx;
+    if (!err)
+        return;
+    pv_logf("warn", "commit failed: %s (the offsets are requested again)", pv_kafka_err2str(err));
+    adv->resend = 1;
+}
+
+/* After a flush nothing is in flight: every consumed offset of the partition is acknowledged. */
+static void settle(pv_advancer_t *adv, partition_t *p)
+{
+    int64_t last = p->g[0].last > p->g[1].last ? p->g[0].last : p->g[1].last;
+    if (last >= 0 && is_healthy(adv) && p->g[0].pending == 0 && p->g[1].pending == 0)
+        p->acked = last + 1;
+}
+
+/* Everything produced so far acknowledged, then offsets committed synchronously (revocation and
+ * exit). A failed delivery is fatal: the process restarts and rebuilds from the journal. */
 static int flush_and_commit(pv_advancer_t *adv)
 {
     while (pv_producer_flush(adv->prod, 1000) != 0)
         pv_log("warn", "waiting for the broker to acknowledge journal records", NULL);
     /* After any failure (a delivery, or a message that could not even be queued) nothing is
      * committed: the restart rebuilds from the journal and sees those events again. */
-    if (atomic_load(&adv->failed) || adv->fatal)
+    if (!is_healthy(adv))
         return -1;
-    commit_all(adv);
+    for (int32_t i = 0; i < MAX_PARTITIONS; i++)
+        if (adv->parts[i])
+            settle(adv, adv->parts[i]);
+    commit_all(adv, 0);
     return 0;
 }
 
@@ -444,8 +565,45 @@ static void update_lag(pv_advancer_t *adv)
     atomic_store(&adv->m.lag, lag);
 }
 
-/* One batch: up to batch_max events or batch_ms of wall time, then timers, then the writes are
- * acknowledged and the offsets committed. */
+/* Seals the open group of a partition once the sealed one is acknowledged: the groups move
+ * along at most once per loop, so a commit covers a loop's worth of messages at least. */
+static void rotate_partition(pv_advancer_t *adv, partition_t *p)
+{
+    int sealed = p->open ^ 1;
+    if (p->g[sealed].pending || p->g[p->open].last < 0)
+        return;
+    p->open = sealed;
+    p->g[p->open] = (group_t){.last = -1, .pending = 0};
+    group_done(adv, p, p->open ^ 1);
+}
+
+/* The same for the clock: the open group takes this loop's clock (it holds every write made up
+ * to it). */
+static void rotate_clock(pv_advancer_t *adv, pv_time_t now)
+{
+    adv->cg[adv->copen].clock = now;
+    if (adv->cg[adv->copen ^ 1].pending)
+        return;
+    adv->copen ^= 1;
+    adv->cg[adv->copen] = (clock_group_t){0, 0};
+    clock_done(adv, adv->copen ^ 1);
+}
+
+static void note_batch(pv_advancer_t *adv, int64_t n)
+{
+    int64_t now = pv_wall_ms();
+    if (n) {
+        int64_t us = (now - adv->last_tick_ms) * 1000;
+        atomic_fetch_add(&adv->m.batches, 1);
+        atomic_fetch_add(&adv->m.batch_us_sum, us);
+        atomic_store(&adv->m.batch_us_last, us);
+    }
+    adv->last_tick_ms = now;
+}
+
+/* One loop of the pipeline: consume up to batch_max events or for batch_ms of wall time, each
+ * applied and its writes sent at once; then timers, the directory tail, the delivery reports,
+ * and an asynchronous commit of what is acknowledged. Nothing waits for the broker here. */
 static void run_batch(pv_advancer_t *adv)
 {
     int64_t start = pv_wall_ms(), n = 0;
@@ -453,8 +611,7 @@ static void run_batch(pv_advancer_t *adv)
     pv_kafka_msg_t msg;
     while (n < adv->batch_max && !adv->fatal) {
         int64_t left = adv->batch_ms - (pv_wall_ms() - start);
-        if (left <= 0 || pv_consumer_poll(adv->cons, (int)(n ? (left < 5 ? left : 5) : left),
-                                          &msg) == 0)
+        if (left <= 0 || pv_consumer_poll(adv->cons, (int)left, &msg) == 0)
             break;
         if (msg.err) {
             if (pv_kafka_error_class(msg.err) == PV_KAFKA_FATAL) {
@@ -466,21 +623,19 @@ static void run_batch(pv_advancer_t *adv)
             n++;
         }
         pv_kafka_msg_release(&msg);
+        if (n % 256 == 0)
+            pv_producer_poll(adv->prod, 0);
     }
     fire_timers(adv, now);
     poll_directory(adv, 0);
-    if (flush_and_commit(adv) != 0)
-        adv->fatal = 1;
-    /* Published after this batch's writes are acknowledged: a test that sees this clock knows
-     * everything due by then is in the journal. */
-    atomic_store(&adv->m.clock_ms, now);
+    pv_producer_poll(adv->prod, 0);
+    for (int32_t i = 0; i < MAX_PARTITIONS; i++)
+        if (adv->parts[i])
+            rotate_partition(adv, adv->parts[i]);
+    rotate_clock(adv, now);
+    commit_all(adv, 1);
     pv_arena_reset(&adv->arena);
-    if (n) {
-        int64_t us = (pv_wall_ms() - start) * 1000;
-        atomic_fetch_add(&adv->m.batches, 1);
-        atomic_fetch_add(&adv->m.batch_us_sum, us);
-        atomic_store(&adv->m.batch_us_last, us);
-    }
+    note_batch(adv, n);
 }
 
 int pv_advancer_run(pv_advancer_t *adv, volatile int *stop)
@@ -551,6 +706,8 @@ pv_advancer_t *pv_advancer_new(const pv_config_t *cfg, pv_engine_t *eng, pv_dire
         pv_advancer_free(adv);
         return NULL;
     }
+    pv_consumer_on_commit(adv->cons, on_commit, adv);
+    adv->last_tick_ms = pv_wall_ms();
     return adv;
 }
 

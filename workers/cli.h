@@ -18,6 +18,7 @@ int pv_cmd_broker(int argc, char **argv);
 int pv_cmd_publish(int argc, char **argv);
 int pv_cmd_audit(int argc, char **argv);
 int pv_cmd_project(int argc, char **argv);
+int pv_cmd_loadgen(int argc, char **argv);
 
 /* The schemas directory: $PRAVAH_SCHEMAS, else the source tree's schemas/ (compiled in). */
 const char *pv_cli_schemas_dir(void);

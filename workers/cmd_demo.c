@@ -1,236 +1,426 @@
-/* `pravah demo`: walks a script of portal events through the engine on a simulated clock and
- * prints each journal record, each rejection with its reason, the alerts the clock raises, the
- * final state of every case, and a check that folding the journal rebuilds every case.
+/* `pravah demo` (what `make demo` runs; docs/DEMO.md): ninety days of Haryana in a few minutes,
+ * through the real parts. Starts the embedded broker, a private PostgreSQL (scripts/pg), an
+ * advancer on a simulated clock and a projector; plays the synthetic load (workers/loadgen.h)
+ * day by day (demo_run.c); prints the dashboards, the rejections, the alerts and the audit
+ * (demo_report.c); stops everything it started, Ctrl-C included, unless --keep.
  *
- * Until the Kafka pipeline exists this is what `make demo` runs (docs/ARCHITECTURE.md). */
-#include <jansson.h>
+ * `pravah demo --walkthrough` is the engine walkthrough without any of that (demo_walkthrough.c).
+ *
+ * This file: options, starting and stopping the parts, signals. */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
-#include "files.h"
-#include "pravah/store.h"
+#include "clock.h"
+#include "demo.h"
+#include "demo_metrics.h"
+#include "pravah/calendar.h"
 
-#define IST_MIN 330
+#define READY_S 60 /* a worker or the broker must be up within this */
 
-typedef struct demo_s {
-    pv_engine_t *eng;
-    pv_directory_t *dir;
-    pv_store_t *store;
-    pv_arena_t arena;
-    pv_buf_t *journal; /* wire records */
-    size_t njournal, cap;
-    pv_time_t now;
-    size_t accepted, rejected, alerts;
-} demo_t;
+volatile sig_atomic_t pv_demo_stop;
+
+static char self_exe[4096]; /* this binary, for the children */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    pv_demo_stop = 1;
+}
 
 static void demo_usage(FILE *out)
 {
-    fprintf(out, "usage: pravah demo [SCRIPT.jsonl]\n\n"
-                 "Plays a script of events (default $PRAVAH_SCHEMAS/demo/walkthrough.jsonl) through\n"
-                 "the engine on a simulated clock. Script lines: {\"note\": TEXT},\n"
-                 "{\"at\": TIME, \"event\": CLOUDEVENT} or {\"advance\": TIME}.\n");
+    fprintf(out,
+            "usage: pravah demo [--days N] [--ulbs N] [--districts N] [--events-per-day N]\n"
+            "                   [--seed N] [--start DATE] [--step-minutes N]\n"
+            "                   [--bootstrap HOST:PORT] [--pg CONNINFO] [--keep] [--script FILE]\n"
+            "       pravah demo --walkthrough [SCRIPT.jsonl]\n\n"
+            "Runs Haryana's offices for N simulated days (default 90) through the whole pipeline\n"
+            "in a few minutes: the embedded broker, a private PostgreSQL, the advancer on a\n"
+            "simulated clock and the projector; then prints the dashboards, the rejections by\n"
+            "reason, the alerts, and runs `pravah audit verify` on the journal. Stops everything\n"
+            "it started on exit (Ctrl-C included). Exit status 0 when the audit passes.\n\n"
+            "  --days N            simulated days (default 90)\n"
+            "  --ulbs N            urban local bodies with works, 1..88 (default 88)\n"
+            "  --districts N       districts with e-Office and CM Window load, 1..22 (default 22)\n"
+            "  --events-per-day N  mean events a simulated day (default 2000)\n"
+            "  --seed N            the same seed plays the same events (default 1)\n"
+            "  --start DATE        first simulated day (default 2026-04-01, IST)\n"
+            "  --step-minutes N    widest clock step (default 60): events of a step are\n"
+            "                      accepted at its start\n"
+            "  --bootstrap ADDR    a Kafka cluster with Pravah's topics instead of the embedded\n"
+            "                      broker (use fresh topics: the demo's cases are its own)\n"
+            "  --pg CONNINFO       a PostgreSQL database (libpq string or URI) instead of a\n"
+            "                      private server (use an empty database)\n"
+            "  --keep              leave the broker, PostgreSQL and the workers running at the\n"
+            "                      end, to look further with psql; prints how to stop them\n"
+            "  --script FILE       play a script ({\"at\": TIME, \"event\": {...}} lines, as the\n"
+            "                      walkthrough's) instead of the generator\n"
+            "  --walkthrough       the engine alone: a short story of cases, record by record\n");
 }
 
-static int on_record(void *ctx, const pv_record_t *rec)
+/* ---- options ---- */
+
+static int int_arg(const char *s, int lo, int hi, int *out)
 {
-    demo_t *d = ctx;
-    char when[32], due[32] = "-";
-    if (d->njournal == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 64;
-        pv_buf_t *j = realloc(d->journal, d->cap * sizeof *j);
-        if (!j)
-            return PV_ENOMEM;
-        d->journal = j;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int set_opt(pv_demo_opts_t *o, int c, const char *v)
+{
+    char *end;
+    switch (c) {
+    case 'd': return int_arg(v, 1, 366, &o->days);
+    case 'u': return int_arg(v, 1, 88, &o->ulbs);
+    case 'D': return int_arg(v, 1, 22, &o->districts);
+    case 'm': return int_arg(v, 1, 24 * 60, &o->step_min);
+    case 'e': o->events_per_day = strtod(v, &end); return *v && !*end && o->events_per_day > 0 ? 0 : -1;
+    case 's': o->seed = strtoull(v, &end, 10); return *v && !*end ? 0 : -1;
+    case 'S': return pv_time_parse(v, 330, &o->start) == 0 ? 0 : -1;
+    case 'b': o->bootstrap = v; return *v ? 0 : -1;
+    case 'p': o->pg = v; return 0;
+    case 'f': o->script = v; return 0;
+    case 'k': o->keep = 1; return 0;
+    default: return -1;
     }
-    pv_buf_init(&d->journal[d->njournal]);
-    int rc = pv_record_encode(rec, &d->journal[d->njournal++]);
-    pv_time_format(rec->accepted_at, IST_MIN, when);
-    if (rec->deadline)
-        pv_time_format(rec->deadline, IST_MIN, due);
-    char hex[65];
-    pv_hash_hex(rec->hash, hex);
-    if (rec->kind == PV_KIND_EVENT) {
-        d->accepted++;
-        printf("  %.16s  %-24s #%-2llu %-22s %s -> %s\n", when, rec->case_id,
-               (unsigned long long)rec->seq, rec->event_type + strcspn(rec->event_type, ".") + 1,
-               rec->prev_state[0] ? rec->prev_state : "(new)", rec->new_state);
-        printf("  %16s  by %s (%s, %s); pending with %s, due %.16s; hash %.16s...\n", "",
-               rec->actor, rec->actor_role, rec->actor_post[0] ? rec->actor_post : "-",
-               rec->assignee[0] ? rec->assignee : "-", due, hex);
-    } else {
-        d->alerts++;
-        printf("  %.16s  %-24s #%-2llu ALERT %s level %u -> %s (desk %s, deadline %.16s)\n",
-               when, rec->case_id, (unsigned long long)rec->seq, pv_record_kind_name(rec->kind),
-               rec->alert_level, rec->alert_target[0] ? rec->alert_target : "(no post)",
-               rec->assignee, due);
+}
+
+static int parse_opts(int argc, char **argv, pv_demo_opts_t *o)
+{
+    static const struct option longs[] = {
+        {"days", required_argument, 0, 'd'},      {"ulbs", required_argument, 0, 'u'},
+        {"districts", required_argument, 0, 'D'}, {"events-per-day", required_argument, 0, 'e'},
+        {"seed", required_argument, 0, 's'},      {"start", required_argument, 0, 'S'},
+        {"step-minutes", required_argument, 0, 'm'}, {"bootstrap", required_argument, 0, 'b'},
+        {"pg", required_argument, 0, 'p'},        {"script", required_argument, 0, 'f'},
+        {"keep", no_argument, 0, 'k'},            {0, 0, 0, 0}};
+    *o = (pv_demo_opts_t){.days = 90, .ulbs = 88, .districts = 22, .events_per_day = 2000,
+                          .seed = 1, .step_min = 60, .progress = isatty(1)};
+    pv_time_parse("2026-04-01T00:00:00+05:30", 330, &o->start);
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1)
+        if (c == '?' || set_opt(o, c, optarg) != 0) {
+            if (c != '?')
+                fprintf(stderr, "pravah demo: bad value '%s' for %s\n", optarg, argv[optind - 1]);
+            return -1;
+        }
+    if (optind < argc) {
+        fprintf(stderr, "pravah demo: unexpected argument '%s'\n", argv[optind]);
+        return -1;
     }
-    return rc;
+    return 0;
 }
 
-static int fire_until(demo_t *d, pv_time_t t)
-{
-    int n;
-    do
-        n = pv_store_fire_due(d->store, t, 1000, &d->arena, on_record, d);
-    while (n == 1000);
-    if (t > d->now)
-        d->now = t;
-    return n < 0 ? n : 0;
-}
+/* ---- the scratch directory ---- */
 
-static int play_event(demo_t *d, json_t *ev)
+static int make_work(pv_demo_t *d)
 {
-    char *text = json_dumps(ev, JSON_COMPACT);
-    pv_event_t event;
-    pv_reject_t rej;
-    pv_limits_t lim;
-    pv_limits_default(&lim);
-    int rc = text ? pv_event_decode_json(text, strlen(text), &lim, &d->arena, &event, &rej)
-                  : PV_ENOMEM;
-    if (rc == 0)
-        rc = pv_store_apply(d->store, &event, d->now, &d->arena, on_record, d, &rej);
-    if (rc == PV_EREJECTED) {
-        d->rejected++;
-        printf("  REJECTED %s: %s%s%s%s\n", json_string_value(json_object_get(ev, "id")),
-               pv_reject_code_name(rej.code), rej.field[0] ? " (" : "", rej.field,
-               rej.field[0] ? ")" : "");
-        printf("           %s\n", rej.message);
-        rc = 0;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(d->work, sizeof d->work, "%s/pravah-demo.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(d->work)) {
+        fprintf(stderr, "pravah demo: cannot create a directory in %s: %s\n",
+                tmp && *tmp ? tmp : "/tmp", strerror(errno));
+        return -1;
     }
-    free(text);
-    return rc;
+    d->made_work = 1;
+    chmod(d->work, 0755); /* as root, the PostgreSQL server runs as `postgres` inside it */
+    snprintf(d->clock_path, sizeof d->clock_path, "%s/clock", d->work);
+    return 0;
 }
 
-static int play_line(demo_t *d, json_t *line)
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    json_t *note = json_object_get(line, "note"), *at = json_object_get(line, "at"),
-           *adv = json_object_get(line, "advance"), *ev = json_object_get(line, "event");
-    pv_time_t t;
-    if (json_is_string(note))
-        printf("\n%s\n", json_string_value(note));
-    json_t *when = at ? at : adv;
-    if (when) {
-        if (!json_is_string(when) || pv_time_parse(json_string_value(when), IST_MIN, &t) != 0)
-            return PV_EINVAL;
-        int rc = fire_until(d, t);
-        if (rc)
-            return rc;
-    }
-    return ev ? play_event(d, ev) : 0;
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
 }
 
-static int play_script(demo_t *d, const char *path)
+/* ---- the parts ---- */
+
+static void sleep_ms(int ms)
 {
-    char *text, err[512];
-    size_t len;
-    if (pv_file_read(path, &text, &len, err, sizeof err) != 0) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int spawn(pv_demo_t *d, pv_demo_proc_t *p, const char *name, char **argv)
+{
+    char log[1200], err[512];
+    snprintf(log, sizeof log, "%s/%s.log", d->work, name);
+    p->keep = d->opt.keep;
+    if (pv_demo_proc_spawn(p, name, argv, d->work, log, err, sizeof err) != 0) {
         fprintf(stderr, "pravah demo: %s\n", err);
-        return 1;
+        return -1;
     }
-    int lineno = 0, rc = 0;
-    for (char *save, *line = strtok_r(text, "\n", &save); line && !rc;
-         line = strtok_r(NULL, "\n", &save)) {
-        json_error_t jerr;
-        lineno++;
-        json_t *j = json_loads(line, 0, &jerr);
-        rc = j ? play_line(d, j) : PV_EINVAL;
-        if (rc)
-            fprintf(stderr, "%s:%d: %s\n", path, lineno, j ? pv_strerror(rc) : jerr.text);
-        json_decref(j);
-        pv_arena_reset(&d->arena);
-    }
-    free(text);
-    return rc ? 1 : 0;
+    return 0;
 }
 
-/* Folds the journal, from its bytes, into an empty store: it must give back every case. */
-static int check_rebuild(demo_t *d)
+/* Waits for a non-empty file while the process lives. */
+static int wait_file(pv_demo_proc_t *p, const char *path, char *out, size_t outlen)
 {
-    pv_store_t *fresh = pv_store_new(d->eng, NULL);
-    char err[256];
-    int bad = 0;
-    for (size_t i = 0; i < d->njournal && !bad; i++) {
-        pv_record_t rec;
-        bad = pv_record_decode(d->journal[i].data, d->journal[i].len, &d->arena, &rec, err,
-                               sizeof err) ||
-              pv_record_verify_seal(&rec, err, sizeof err) ||
-              pv_store_fold(fresh, &rec, &d->arena, err, sizeof err);
+    for (int i = 0; i < READY_S * 20 && !pv_demo_stop && pv_demo_proc_alive(p); i++) {
+        FILE *f = fopen(path, "r");
+        int got = f && fgets(out, (int)outlen, f);
+        if (f)
+            fclose(f);
+        if (got && out[0] && out[0] != '\n') {
+            out[strcspn(out, "\r\n")] = '\0';
+            return 0;
+        }
+        sleep_ms(50);
     }
-    for (size_t i = 0; i < pv_store_case_count(d->store) && !bad; i++) {
-        const pv_case_t *live = pv_store_case_at(d->store, i);
-        const pv_case_t *again = pv_store_get(fresh, live->id);
-        bad = !again || again->seq != live->seq || again->state != live->state ||
-              memcmp(again->hash, live->hash, PV_HASH_LEN) != 0 || again->deadline != live->deadline;
-        if (bad)
-            snprintf(err, sizeof err, "case %s differs after rebuild", live->id);
+    if (!pv_demo_stop) {
+        fprintf(stderr, "pravah demo: %s did not start; its log (%s) ends:\n", p->name, p->log);
+        pv_demo_proc_tail(p->log, 10);
     }
-    char head[65];
-    pv_hash_hex(pv_store_chain(fresh)->head, head);
-    if (bad)
-        printf("\nREBUILD FAILED: %s\n", err);
+    return -1;
+}
+
+static int start_broker(pv_demo_t *d)
+{
+    char addr_file[1200];
+    snprintf(addr_file, sizeof addr_file, "%s/broker.addr", d->work);
+    char *argv[] = {self_exe, "broker", "--addr-file", addr_file, NULL};
+    if (spawn(d, &d->broker, "broker", argv) != 0)
+        return -1;
+    return wait_file(&d->broker, addr_file, d->bootstrap, sizeof d->bootstrap);
+}
+
+/* "export PGHOST=DIR PGPORT=N PGDATABASE=pravah PGUSER=postgres" -> a libpq string. */
+static int pg_conninfo(pv_demo_t *d, const char *env)
+{
+    char host[1100] = "", port[16] = "";
+    const char *h = strstr(env, "PGHOST="), *p = strstr(env, "PGPORT=");
+    if (!h || !p)
+        return -1;
+    snprintf(host, sizeof host, "%.*s", (int)strcspn(h + 7, " \n"), h + 7);
+    snprintf(port, sizeof port, "%.*s", (int)strcspn(p + 7, " \n"), p + 7);
+    snprintf(d->conninfo, sizeof d->conninfo, "host=%s port=%s dbname=pravah user=postgres",
+             host, port);
+    return 0;
+}
+
+static int start_pg(pv_demo_t *d)
+{
+    char env[2048], log[1200];
+    snprintf(d->scripts_pg, sizeof d->scripts_pg, "%s/../scripts/pg", pv_cli_schemas_dir());
+    if (access(d->scripts_pg, X_OK) != 0) {
+        fprintf(stderr, "pravah demo: %s not found (it comes with the source tree); or pass --pg "
+                        "CONNINFO\n", d->scripts_pg);
+        return -1;
+    }
+    snprintf(d->pgdir, sizeof d->pgdir, "%s/pg", d->work);
+    snprintf(log, sizeof log, "%s/pg.log", d->work);
+    char *argv[] = {d->scripts_pg, "start", d->pgdir, NULL};
+    int st = pv_demo_proc_capture(argv, log, env, sizeof env);
+    d->pg_started = 1; /* even half-started: `scripts/pg stop` is harmless */
+    if (st != 0 || pg_conninfo(d, env) != 0) {
+        fprintf(stderr, "pravah demo: scripts/pg start %s failed (status %d); %s ends:\n",
+                d->pgdir, st, log);
+        pv_demo_proc_tail(log, 10);
+        return -1;
+    }
+    return 0;
+}
+
+static int start_project(pv_demo_t *d)
+{
+    char *argv[] = {self_exe, "project", "--bootstrap", d->bootstrap, "--pg", d->conninfo,
+                    "--migrate", "--metrics-port", "0", NULL};
+    return spawn(d, &d->project, "project", argv);
+}
+
+/* The advancer on the file clock, at the start; ready when its /metrics show that clock and no
+ * lag. A port someone took meanwhile (metrics never answer) is retried with another. */
+static int start_advance(pv_demo_t *d)
+{
+    char clock[1200], port[16];
+    snprintf(clock, sizeof clock, "file:%s", d->clock_path);
+    for (int attempt = 0; attempt < 3 && !pv_demo_stop; attempt++) {
+        d->adv_port = pv_demo_free_port();
+        snprintf(port, sizeof port, "%d", d->adv_port);
+        char *argv[] = {self_exe, "advance", "--bootstrap", d->bootstrap, "--clock", clock,
+                        "--metrics-port", port, "--set", "advance.batch_ms=10", NULL};
+        if (spawn(d, &d->advance, "advance", argv) != 0)
+            return -1;
+        pv_demo_metrics_t m;
+        for (int i = 0; i < 100 && pv_demo_proc_alive(&d->advance); i++) {
+            if (pv_demo_metrics_get(d->adv_port, &m) == 0)
+                return 0;
+            sleep_ms(50);
+        }
+        pv_demo_proc_stop(&d->advance, 5000);
+    }
+    fprintf(stderr, "pravah demo: the advancer's /metrics did not answer; its log (%s) ends:\n",
+            d->advance.log);
+    pv_demo_proc_tail(d->advance.log, 10);
+    return -1;
+}
+
+/* Lag 0 at the start clock: every intake partition is assigned, rebuilt and caught up. */
+static int wait_advance_ready(pv_demo_t *d)
+{
+    pv_demo_metrics_t m = {0};
+    if (pv_demo_clock_to(d, d->opt.start) != 0)
+        return -1;
+    for (int i = 0; i < READY_S * 20 && !pv_demo_stop; i++) {
+        if (pv_demo_metrics_get(d->adv_port, &m) == 0 && m.lag == 0) {
+            d->consumed_base = m.consumed;
+            return 0;
+        }
+        sleep_ms(50);
+    }
+    fprintf(stderr, "pravah demo: the advancer did not catch up with intake (lag %lld)\n", m.lag);
+    return -1;
+}
+
+static void print_parts(pv_demo_t *d)
+{
+    char start[32];
+    pv_demo_time_short(d->opt.start, start);
+    printf("Pravah demo: %d days of Haryana from %.10s on a simulated clock", d->opt.days, start);
+    if (d->opt.script)
+        printf(" (script %s)\n", d->opt.script);
     else
-        printf("\nJournal: %zu records, both hash chains verify; folding them rebuilds all %zu "
-               "cases exactly.\nPartition head: pseq %llu, %s\n",
-               d->njournal, pv_store_case_count(d->store),
-               (unsigned long long)pv_store_chain(fresh)->pseq, head);
-    pv_store_free(fresh);
-    return bad;
+        printf(": %d ULBs, %d districts, about %.0f events a day, seed %llu\n", d->opt.ulbs,
+               d->opt.districts, d->opt.events_per_day, (unsigned long long)d->opt.seed);
+    printf("  broker      %s %s\n", d->opt.bootstrap ? "" : "embedded,", d->bootstrap);
+    printf("  PostgreSQL  %s\n", d->conninfo);
+    printf("  advancer    clock file %s, metrics http://127.0.0.1:%d/metrics\n", d->clock_path,
+           d->adv_port);
+    printf("  projector   journal -> PostgreSQL\n  logs        %s/*.log\n", d->work);
+    fflush(stdout);
 }
 
-static void print_cases(demo_t *d)
+static int start_all(pv_demo_t *d)
 {
-    char now[32];
-    pv_time_format(d->now, IST_MIN, now);
-    printf("\nFinal state (simulated clock at %.16s):\n", now);
-    for (size_t i = 0; i < pv_store_case_count(d->store); i++) {
-        const pv_case_t *c = pv_store_case_at(d->store, i);
-        char due[32] = "-";
-        if (c->deadline)
-            pv_time_format(c->deadline, IST_MIN, due);
-        printf("  %-24s %-10s v%d  state %-20s pending with %-28s due %.16s%s\n", c->id,
-               pv_def_name(c->def), pv_def_version(c->def), pv_case_state_name(c),
-               c->assignee[0] ? c->assignee : "-", due, c->esc_level ? "  (breached)" : "");
+    if (make_work(d) != 0)
+        return -1;
+    if (d->opt.bootstrap)
+        snprintf(d->bootstrap, sizeof d->bootstrap, "%s", d->opt.bootstrap);
+    else if (start_broker(d) != 0)
+        return -1;
+    if (d->opt.pg)
+        snprintf(d->conninfo, sizeof d->conninfo, "%s", d->opt.pg);
+    else if (start_pg(d) != 0)
+        return -1;
+    char err[512];
+    if (pv_demo_producer_open(d, err, sizeof err) != 0) {
+        fprintf(stderr, "pravah demo: %s\n", err);
+        return -1;
     }
-    printf("\n%zu events accepted, %zu rejected (kept with their reasons), %zu alerts raised.\n",
-           d->accepted, d->rejected, d->alerts);
+    if (start_project(d) != 0 || start_advance(d) != 0)
+        return -1;
+    print_parts(d);
+    return wait_advance_ready(d);
+}
+
+/* Workers first (they flush and commit), then the broker, then PostgreSQL. */
+static void stop_all(pv_demo_t *d)
+{
+    pv_demo_proc_stop(&d->advance, 10000);
+    pv_demo_proc_stop(&d->project, 10000);
+    pv_demo_proc_stop(&d->broker, 10000);
+    if (d->pg_started) {
+        char log[1200], out[256];
+        char *argv[] = {d->scripts_pg, "stop", d->pgdir, NULL};
+        snprintf(log, sizeof log, "%s/pg.log", d->work);
+        if (pv_demo_proc_capture(argv, log, out, sizeof out) != 0)
+            fprintf(stderr, "pravah demo: scripts/pg stop %s failed (log %s)\n", d->pgdir, log);
+    }
+    if (d->made_work)
+        nftw(d->work, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void print_psql(const pv_demo_t *d)
+{
+    char asof[32];
+    pv_time_format(d->end, 330, asof);
+    printf("\n==== Look further ====\n");
+    printf("  psql \"%s\"\n", d->conninfo);
+    printf("    SET pravah.asof = '%s';  -- the views' \"today\": the simulated last day\n", asof);
+    printf("    SELECT * FROM pravah.works_most_delayed;   -- also eoffice_pendency, "
+           "grievances_by_officer,\n    -- litigation_due, alerts_open, case_status, case_levels "
+           "(docs/PROJECTIONS.md)\n");
+    printf("    SET ROLE pravah_dashboard;   -- what a dashboard may read: the views only\n");
+    if (!d->opt.keep) {
+        printf("  (everything is stopped now: run `pravah demo --keep` to leave it running)\n");
+        return;
+    }
+    printf("\nStill running (--keep): broker pid %d, advancer pid %d, projector pid %d; PostgreSQL "
+           "in %s.\nTo stop them:\n  kill %d %d %d\n", (int)d->broker.pid, (int)d->advance.pid,
+           (int)d->project.pid, d->pgdir[0] ? d->pgdir : "(yours)", (int)d->advance.pid,
+           (int)d->project.pid, (int)d->broker.pid);
+    if (d->pgdir[0])
+        printf("  %s stop %s\n", d->scripts_pg, d->pgdir);
+    printf("  rm -rf %s\n", d->work);
+}
+
+static int demo_main(pv_demo_t *d)
+{
+    int rc = start_all(d);
+    if (rc == 0)
+        rc = pv_demo_run(d);
+    if (rc == 0) {
+        int64_t secs = (pv_wall_ms() - d->wall_start_ms) / 1000;
+        printf("\nRan %d simulated days in %lldm%02llds (%lld clock steps): %lld events sent (%lld "
+               "meant to fail), %lld accepted, %lld rejected, %lld alerts raised by the clock.\n",
+               d->opt.days, (long long)secs / 60, (long long)secs % 60, d->n.steps, d->n.published,
+               d->n.expected_fail, d->n.applied, d->n.rejected, d->n.alerts);
+        rc = pv_demo_report(d);
+    }
+    if (pv_demo_stop)
+        fprintf(stderr, "\npravah demo: interrupted; stopping everything it started\n");
+    else if (rc == 0)
+        print_psql(d);
+    return rc;
 }
 
 int pv_cmd_demo(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--walkthrough") == 0) {
+            memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof *argv);
+            return pv_demo_walkthrough(argc - 1, argv);
+        }
     if (pv_cli_wants_help(argc, argv)) {
         demo_usage(stdout);
         return 0;
     }
-    char err[1024], script[4096];
-    demo_t d = {0};
-    pv_engine_config_t cfg = {"demo-salt"};
-    int rc = 1;
-    snprintf(script, sizeof script, "%s", argc > 1 ? argv[1] : "");
-    if (argc <= 1)
-        snprintf(script, sizeof script, "%s/demo/walkthrough.jsonl", pv_cli_schemas_dir());
-    d.eng = pv_engine_new(&cfg);
-    d.dir = pv_directory_new();
-    pv_arena_init(&d.arena, 0);
-    if (!d.eng || !d.dir ||
-        pv_load_schemas(d.eng, d.dir, pv_cli_schemas_dir(), err, sizeof err) != 0) {
-        fprintf(stderr, "pravah demo: %s\n", d.eng && d.dir ? err : "out of memory");
-        goto out;
+    static pv_demo_t d; /* large; static keeps it off the stack */
+    memset(&d, 0, sizeof d);
+    if (parse_opts(argc, argv, &d.opt) != 0) {
+        demo_usage(stderr);
+        return 2;
     }
-    d.store = pv_store_new(d.eng, d.dir);
-    printf("Pravah engine walkthrough: %zu workflow definitions, %zu officers in the directory.\n",
-           pv_engine_definition_count(d.eng), pv_directory_officer_count(d.dir));
-    if (play_script(&d, script) == 0) {
-        print_cases(&d);
-        rc = check_rebuild(&d);
-    }
-out:
-    for (size_t i = 0; i < d.njournal; i++)
-        pv_buf_close(&d.journal[i]);
-    free(d.journal);
-    pv_store_free(d.store);
-    pv_engine_free(d.eng);
-    pv_directory_free(d.dir);
-    pv_arena_close(&d.arena);
-    return rc;
+    ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
+    self_exe[n > 0 ? n : 0] = '\0';
+    d.end = d.opt.start + (pv_time_t)d.opt.days * PV_DEMO_DAY_MS;
+    d.wall_start_ms = pv_wall_ms();
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = demo_main(&d);
+    if (d.producer)
+        pv_producer_free(d.producer);
+    if (!d.opt.keep || pv_demo_stop || rc != 0)
+        stop_all(&d);
+    pv_demo_expect_free(&d);
+    return pv_demo_stop ? 130 : rc == 0 ? 0 : 1;
 }

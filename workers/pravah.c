@@ -9,6 +9,7 @@ static const pv_command_t commands[] = {
     {"demo", "walk cases through the engine on a simulated clock", pv_cmd_demo},
     {"broker", "the embedded development broker (Kafka protocol, in memory)", pv_cmd_broker},
     {"publish", "publish events (JSON lines) to intake", pv_cmd_publish},
+    {"loadgen", "the synthetic load of Haryana's offices, to a cluster or a file", pv_cmd_loadgen},
     {"project", "the projector worker: journal -> PostgreSQL tables and views", pv_cmd_project},
     {"audit", "auditors: verify, export, replay the journal; the story of one case", pv_cmd_audit},
     {"advance", "the advancer worker: intake -> engine -> journal, delay alerts", pv_cmd_advance},

@@ -1,5 +1,6 @@
 /* The batch writer of the projector: decode, encode staging rows, one transaction per batch.
  * See projection_batch.h and docs/PROJECTOR.md. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,8 +168,7 @@ int pv_projection_batch_add(pv_projection_batch_t *b, const pv_kafka_msg_t *msg)
 /* ---- one transaction over items[lo..hi) ---- */
 
 /* The COPY lines of the projectable items: contiguous in `rows`, since items keep their order. */
-static void row_span(const pv_projection_batch_t *b, size_t lo, size_t hi, size_t *off,
-                     size_t *len)
+static void row_span(const pv_projection_batch_t *b, size_t lo, size_t hi, size_t *off, size_t *len)
 {
     size_t start = 0, end = 0;
     int any = 0;
@@ -205,8 +205,9 @@ static int copy_errors(pv_projection_batch_t *pb, pv_pg_t *pg, size_t lo, size_t
     if (rc)
         snprintf(err, errlen, "building projection_errors rows: %s", pv_strerror(rc));
     else if (any)
-        rc = pv_pg_copy(pg, "COPY pravah.projection_errors (topic_partition, kafka_offset, "
-                            "reason, bytes) FROM STDIN",
+        rc = pv_pg_copy(pg,
+                        "COPY pravah.projection_errors (topic_partition, kafka_offset, "
+                        "reason, bytes) FROM STDIN",
                         b.data, b.len, err, errlen);
     pv_buf_close(&b);
     return rc ? (rc < 0 ? PV_PG_FATAL : rc) : 0;
@@ -230,8 +231,8 @@ static int finish_sql(pv_projection_batch_t *b, size_t lo, size_t hi, size_t nre
     for (int32_t p = 0; p < PV_PROJECTION_MAX_PARTITIONS && rc == 0; p++) {
         if (next[p] < 0)
             continue;
-        int n = snprintf(line, sizeof line, "%s(%s, %s, %d, %lld)", first ? "" : ", ",
-                         b->group_lit, b->topic_lit, p, (long long)next[p]);
+        int n = snprintf(line, sizeof line, "%s(%s, %s, %d, %lld)", first ? "" : ", ", b->group_lit,
+                         b->topic_lit, p, (long long)next[p]);
         rc = pv_buf_append(s, line, (size_t)n);
         first = 0;
     }
@@ -375,8 +376,8 @@ static int sql_literal(const char *name, char *out, size_t outlen)
 }
 
 pv_projection_batch_t *pv_projection_batch_new(const char *group, const char *topic,
-                                               pv_projection_committed_cb cb, void *ctx,
-                                               char *err, size_t errlen)
+                                               pv_projection_committed_cb cb, void *ctx, char *err,
+                                               size_t errlen)
 {
     pv_projection_batch_t *b = calloc(1, sizeof *b);
     if (!b) {
@@ -385,8 +386,9 @@ pv_projection_batch_t *pv_projection_batch_new(const char *group, const char *to
     }
     if (sql_literal(topic, b->topic_lit, sizeof b->topic_lit) != 0 ||
         sql_literal(group, b->group_lit, sizeof b->group_lit) != 0) {
-        snprintf(err, errlen, "topic and group names: at most 128 bytes, no backslash or "
-                              "control character");
+        snprintf(err, errlen,
+                 "topic and group names: at most 128 bytes, no backslash or "
+                 "control character");
         free(b);
         return NULL;
     }

@@ -33,8 +33,8 @@ typedef void (*pv_projection_committed_cb)(void *ctx, int32_t partition, int64_t
 /* A batch whose offsets are stored under (group, topic). Returns NULL with err filled (names
  * over 128 bytes or with a backslash or control character, out of memory). */
 pv_projection_batch_t *pv_projection_batch_new(const char *group, const char *topic,
-                                               pv_projection_committed_cb cb, void *ctx,
-                                               char *err, size_t errlen);
+                                               pv_projection_committed_cb cb, void *ctx, char *err,
+                                               size_t errlen);
 void pv_projection_batch_free(pv_projection_batch_t *b);
 
 /* Appends a journal message: decoded, seal and key checked, encoded as a staging row; one that

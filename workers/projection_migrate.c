@@ -1,6 +1,7 @@
 /* Schema migrations of the projections (docs/PROJECTOR.md "Migrations"). See
  * projection_migrate.h. */
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,8 +44,7 @@ static int is_applied(pv_pg_t *pg, const char *version, int *applied, char *err,
 /* One file in one transaction, recorded in the same transaction. The table is created after
  * the file runs, so a first migration may create the schema itself (and the table: a file may
  * record its own version too). */
-static int apply_file(pv_pg_t *pg, const char *path, const char *version, char *err,
-                      size_t errlen)
+static int apply_file(pv_pg_t *pg, const char *path, const char *version, char *err, size_t errlen)
 {
     char *sql = NULL, e2[256];
     const char *params[] = {version};
@@ -97,8 +97,7 @@ static int migrate_files(pv_pg_t *pg, const char *dir, struct dirent **names, in
             applied_now++;
         }
     }
-    pv_logf("info", "schema up to date: %d migrations in %s, %d applied now", n, dir,
-            applied_now);
+    pv_logf("info", "schema up to date: %d migrations in %s, %d applied now", n, dir, applied_now);
     return 0;
 }
 

@@ -1,6 +1,7 @@
-/* Schema migrations of the projections: schemas/sql/*.sql applied in name order, each file in
- * one transaction together with its row in pravah.schema_migrations (version = the name up to
- * the first '_'); recorded versions are skipped, so applying twice is a no-op. A session
+/* Schema migrations of the projections: the files schemas/sql/[0-9]*.sql applied in name
+ * order, each file in one transaction together with its row in pravah.schema_migrations
+ * (version = the name up to the first '_'); recorded versions are skipped, so applying twice
+ * is a no-op. A session
  * advisory lock keeps two migrating processes apart; each file starts with a clean session
  * (SET SESSION AUTHORIZATION DEFAULT; RESET ALL). Used by `pravah project --migrate` and by
  * `pravah audit replay` for its fresh database.

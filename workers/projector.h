@@ -3,7 +3,10 @@
  * COPY the decoded records into pravah.staging_records, COPY undecodable ones into
  * pravah.projection_errors, SELECT pravah.apply_staging(), upsert pravah.projector_offsets,
  * NOTIFY pravah_projection, COMMIT. On every assignment each partition starts at the offset
- * stored in PostgreSQL; a lost connection pauses consumption and reconnects with back-off.
+ * stored in PostgreSQL; a lost connection pauses consumption and reconnects with back-off. The
+ * batch itself (decode, COPY, apply, offsets, splitting what SQL refuses) is
+ * workers/projection_batch.c, shared with `pravah audit replay`; this file owns the consumer
+ * group, the stored offsets, reconnection and metrics.
  *
  * Ownership: pv_projector_t borrows the config (it must outlive the projector) and owns its
  * Kafka consumer, PostgreSQL connection and batch buffers. Single-threaded: every call on the

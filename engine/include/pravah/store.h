@@ -33,7 +33,10 @@ int pv_store_fire_due(pv_store_t *st, pv_time_t now, size_t max, pv_arena_t *are
 
 /* Rebuild: folds a journal record (and links it into the chain after checking pseq/pprev).
  * An exact copy of the last record (same pseq and phash: a duplicate delivery) is skipped.
- * Does not change the directory (see store.c). Returns 0 or PV_EINTEGRITY with a message in err. */
+ * Does not change the directory (see store.c). Returns 0 or PV_EINTEGRITY with a message in err.
+ * The case is folded in place: after an error from pv_engine_fold the case it names may be half
+ * folded, so a store whose fold failed is only good for pv_store_free (a rebuild that fails is
+ * abandoned anyway). A chain error (the record does not follow) changes nothing. */
 int pv_store_fold(pv_store_t *st, const pv_record_t *rec, pv_arena_t *arena, char *err,
                   size_t errlen);
 

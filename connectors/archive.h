@@ -56,6 +56,8 @@ typedef struct pv_archive_head_s {
 /* What a scan found besides the records. Fill with pv_archive_scan, release with
  * pv_archive_info_close (owns heads and problems). */
 typedef struct pv_archive_info_s {
+    int skip_digests; /* input: set to 1 to skip hashing the members (a pass that only needs
+                         the records; DIGEST is then not compared, root stays "") */
     int has_digest;                 /* a DIGEST member was found, last */
     char root[2 * PV_HASH_LEN + 1]; /* root digest computed from DIGEST as read ("" if none) */
     pv_archive_head_t *heads;       /* from DIGEST, in its order */

@@ -61,8 +61,7 @@ static int grow(pv_audit_index_t *ix)
         return PV_ENOMEM;
     for (size_t i = 0; i < ix->cap; i++)
         if (ix->entries[i].key)
-            bigger.entries[find(&bigger, ix->entries[i].key, ix->entries[i].hash)] =
-                ix->entries[i];
+            bigger.entries[find(&bigger, ix->entries[i].key, ix->entries[i].hash)] = ix->entries[i];
     free(ix->entries);
     *ix = bigger;
     return 0;

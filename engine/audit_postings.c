@@ -113,8 +113,8 @@ int pv__audit_postings_learn(pv_audit_postings_t *p, const pv_record_t *rec)
     c->actor = keep(&p->mem, rec->actor);
     c->event_time = keep(&p->mem, rec->event_time);
     c->data = pv_arena_memdup(&p->mem, rec->data, rec->data_len);
-    if (!c->case_id || !c->case_type || !c->event_id || !c->event_type || !c->source ||
-        !c->actor || !c->event_time || !c->data)
+    if (!c->case_id || !c->case_type || !c->event_id || !c->event_type || !c->source || !c->actor ||
+        !c->event_time || !c->data)
         return PV_ENOMEM;
     p->norders++;
     return 0;
@@ -174,17 +174,16 @@ static pv_audit_timeline_t *timeline(pv_audit_postings_t *p, const char *officer
 }
 
 /* The post an order puts its officer on ("" for relieve), read from its data. */
-static const char *order_post(const pv_audit_postings_t *p, const pv_record_t *rec,
-                              pv_event_t *ev)
+static const char *order_post(const pv_audit_postings_t *p, const pv_record_t *rec, pv_event_t *ev)
 {
     const pv_def_t *def = pv_engine_definition(p->eng, rec->case_type, (int)rec->def_version);
     const pv_actiondef_t *a = def ? pv__audit_record_action(def, rec) : NULL;
     pv_reject_t rej;
     pv_arena_t scratch;
-    const char *name = !a                               ? NULL
-                       : a->directory == PV_DIR_APPOINT ? "post"
+    const char *name = !a                                ? NULL
+                       : a->directory == PV_DIR_APPOINT  ? "post"
                        : a->directory == PV_DIR_TRANSFER ? "to_post"
-                                                          : NULL;
+                                                         : NULL;
     if (!name)
         return "";
     pv_arena_init(&scratch, 0);
@@ -210,7 +209,7 @@ static int apply_order(pv_audit_postings_t *p, const pv_record_t *rec)
     if (!t || (displaced[0] && !d))
         return PV_ENOMEM;
     if (pv_engine_update_directory(p->eng, p->dir, rec, &p->mem) <= 0)
-        return 0; /* the order names an unknown post: its own check reports it */
+        return 0;                  /* the order names an unknown post: its own check reports it */
     t = timeline(p, rec->case_id); /* the array may have moved */
     const pv_officer_t *o = pv_directory_officer(p->dir, rec->case_id);
     const char *now = keep(&p->mem, o ? o->post : "");

@@ -28,8 +28,8 @@ typedef struct pv_audit_timeline_s {
 
 typedef struct pv_audit_postings_s {
     const pv_engine_t *eng;
-    pv_directory_t *dir;      /* working copy: the end state after build, then moved per query */
-    pv_record_t *orders;      /* learnt HRMS records (copies in `mem`) */
+    pv_directory_t *dir; /* working copy: the end state after build, then moved per query */
+    pv_record_t *orders; /* learnt HRMS records (copies in `mem`) */
     size_t norders, caporders;
     pv_audit_index_t officers; /* officer id -> timeline */
     pv_audit_timeline_t *tl;

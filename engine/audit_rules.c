@@ -47,7 +47,7 @@ static int rank(int level)
 }
 
 __attribute__((format(printf, 3, 4))) static void note(verdict_t *v, int level, const char *fmt,
-                                                        ...)
+                                                       ...)
 {
     va_list ap;
     if (rank(level) > rank(v->level))
@@ -217,8 +217,10 @@ static bool place_actor(pv_audit_rules_t *r, const pv_record_t *rec, const pv_de
         return !then || pv__audit_postings_place(&r->postings, rec->actor, then) == 0;
     fmt_time(def, rec->accepted_at, when);
     if (!then) {
-        note(v, PV_AUDIT_FINDING, "post: %s, who acted at post %s at %s, is not an officer in "
-             "the directory", rec->actor, claimed, when);
+        note(v, PV_AUDIT_FINDING,
+             "post: %s, who acted at post %s at %s, is not an officer in "
+             "the directory",
+             rec->actor, claimed, when);
         return false;
     }
     pv_time_t d = pv__audit_postings_distance(&r->postings, rec->actor, claimed, rec->accepted_at);
@@ -268,8 +270,8 @@ static void check_creation(pv_audit_rules_t *r, const pv_record_t *rec, const pv
              rec->actor_role, a->name, def->name, def->version);
     const pv_post_t *p = citizen ? NULL : pv_directory_post(r->postings.dir, rec->actor_post);
     if (!citizen && (!p || strcmp(p->role, rec->actor_role) != 0))
-        note(v, PV_AUDIT_FINDING, "role: post %s has role %s, the record says %s",
-             rec->actor_post, p ? p->role : "(no such post)", rec->actor_role);
+        note(v, PV_AUDIT_FINDING, "role: post %s has role %s, the record says %s", rec->actor_post,
+             p ? p->role : "(no such post)", rec->actor_role);
 }
 
 #define DIFF(f) (strcmp(rec->f, out->f) != 0)
@@ -296,18 +298,21 @@ static void compare_event(const pv_record_t *rec, const pv_record_t *out, const 
         note(v, PV_AUDIT_FINDING, "assignment: %s v%d sends the case to '%s', the record says '%s'",
              def->name, def->version, out->assignee, rec->assignee);
     if (DIFF(office))
-        note(v, PV_AUDIT_FINDING, "office: the case belongs to %s, the record says %s",
-             out->office, rec->office);
+        note(v, PV_AUDIT_FINDING, "office: the case belongs to %s, the record says %s", out->office,
+             rec->office);
     if (rec->alert_level || rec->alert_target[0])
         note(v, PV_AUDIT_FINDING, "SLA: an event record carries an alert level or target");
     if (!masked && (rec->data_len != out->data_len || memcmp(rec->data, out->data, rec->data_len)))
-        note(v, PV_AUDIT_FINDING, "data: not as the engine journals it (redaction or encoding "
+        note(v, PV_AUDIT_FINDING,
+             "data: not as the engine journals it (redaction or encoding "
              "altered)");
     if (rec->deadline != out->deadline) {
         fmt_time(def, out->deadline, want);
         fmt_time(def, rec->deadline, got);
-        note(v, PV_AUDIT_NOTICE, "deadline: today's calendar gives %s, the record says %s "
-             "(a calendar change since? docs/SLA.md)", want, got);
+        note(v, PV_AUDIT_NOTICE,
+             "deadline: today's calendar gives %s, the record says %s "
+             "(a calendar change since? docs/SLA.md)",
+             want, got);
     }
 }
 
@@ -320,8 +325,8 @@ static int check_event(pv_audit_rules_t *r, case_entry_t *e, const pv_record_t *
     pv_event_t ev;
     pv_reject_t rej;
     if (!a) {
-        note(v, PV_AUDIT_FINDING, "transition: %s v%d has no action for event type %s",
-             def->name, def->version, rec->event_type);
+        note(v, PV_AUDIT_FINDING, "transition: %s v%d has no action for event type %s", def->name,
+             def->version, rec->event_type);
         return 0;
     }
     if (pv__audit_record_event(rec, &r->arena, &ev, &rej) != 0) {
@@ -360,15 +365,15 @@ static int check_event(pv_audit_rules_t *r, case_entry_t *e, const pv_record_t *
 /* Fields a timer record takes from nowhere but the engine: any difference is named. */
 static void compare_timer_fields(const pv_record_t *rec, const pv_record_t *out, verdict_t *v)
 {
-    static const char *const names[] = {"event_id", "event_type", "source", "actor",
+    static const char *const names[] = {"event_id",   "event_type", "source",     "actor",
                                         "actor_post", "actor_role", "event_time", "office",
                                         "prev_state", "new_state"};
-    const char *a[] = {rec->event_id, rec->event_type, rec->source, rec->actor, rec->actor_post,
-                       rec->actor_role, rec->event_time, rec->office, rec->prev_state,
-                       rec->new_state};
-    const char *b[] = {out->event_id, out->event_type, out->source, out->actor, out->actor_post,
-                       out->actor_role, out->event_time, out->office, out->prev_state,
-                       out->new_state};
+    const char *a[] = {rec->event_id,   rec->event_type, rec->source,     rec->actor,
+                       rec->actor_post, rec->actor_role, rec->event_time, rec->office,
+                       rec->prev_state, rec->new_state};
+    const char *b[] = {out->event_id,   out->event_type, out->source,     out->actor,
+                       out->actor_post, out->actor_role, out->event_time, out->office,
+                       out->prev_state, out->new_state};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(a[i], b[i]) != 0)
             note(v, PV_AUDIT_FINDING, "SLA: a timer record's %s is '%s', the engine writes '%s'",
@@ -390,12 +395,15 @@ static void compare_timer(const pv_record_t *rec, const pv_record_t *out, const 
              pv_record_kind_name(out->kind), out->alert_level, due, pv_record_kind_name(rec->kind),
              rec->alert_level);
     else if (rec->accepted_at < out->accepted_at)
-        note(v, PV_AUDIT_FINDING, "SLA: %s level %u recorded at %s, before it was due at %s "
-             "(deadline %s)", pv_record_kind_name(rec->kind), rec->alert_level, at, due, dl);
+        note(v, PV_AUDIT_FINDING,
+             "SLA: %s level %u recorded at %s, before it was due at %s "
+             "(deadline %s)",
+             pv_record_kind_name(rec->kind), rec->alert_level, at, due, dl);
     else if (rec->accepted_at > out->accepted_at)
-        note(v, PV_AUDIT_FINDING, "SLA: %s level %u recorded at %s, but it fell due at %s (a "
-             "timer record carries its due time)", pv_record_kind_name(rec->kind),
-             rec->alert_level, at, due);
+        note(v, PV_AUDIT_FINDING,
+             "SLA: %s level %u recorded at %s, but it fell due at %s (a "
+             "timer record carries its due time)",
+             pv_record_kind_name(rec->kind), rec->alert_level, at, due);
     if (rec->deadline != out->deadline) {
         fmt_time(def, rec->deadline, at);
         note(v, PV_AUDIT_FINDING, "SLA: the record's deadline %s is not the case's %s", at, dl);
@@ -404,8 +412,10 @@ static void compare_timer(const pv_record_t *rec, const pv_record_t *out, const 
         note(v, PV_AUDIT_FINDING, "SLA: level %u alerts '%s', the record says '%s'",
              out->alert_level, out->alert_target, rec->alert_target);
     if (DIFF(assignee))
-        note(v, PV_AUDIT_FINDING, "assignment: after the alert the case is with '%s', the record "
-             "says '%s'", out->assignee, rec->assignee);
+        note(v, PV_AUDIT_FINDING,
+             "assignment: after the alert the case is with '%s', the record "
+             "says '%s'",
+             out->assignee, rec->assignee);
     compare_timer_fields(rec, out, v);
 }
 
@@ -427,9 +437,10 @@ static int check_timer(pv_audit_rules_t *r, case_entry_t *e, const pv_record_t *
     if (rc == 0) {
         fmt_time(def, rec->accepted_at, at);
         fmt_time(def, e->c.deadline, dl);
-        note(v, PV_AUDIT_FINDING, "SLA: %s level %u at %s, but no alert was pending for the case "
-             "(state '%s', deadline %s)", pv_record_kind_name(rec->kind), rec->alert_level, at,
-             pv_case_state_name(&e->c), dl);
+        note(v, PV_AUDIT_FINDING,
+             "SLA: %s level %u at %s, but no alert was pending for the case "
+             "(state '%s', deadline %s)",
+             pv_record_kind_name(rec->kind), rec->alert_level, at, pv_case_state_name(&e->c), dl);
         return 0;
     }
     r->stats.checked++;
@@ -444,18 +455,20 @@ static int check_timer(pv_audit_rules_t *r, case_entry_t *e, const pv_record_t *
 
 /* ---- one record ---- */
 
-static int check_record(pv_audit_rules_t *r, case_entry_t *e, const pv_record_t *rec,
-                        verdict_t *v)
+static int check_record(pv_audit_rules_t *r, case_entry_t *e, const pv_record_t *rec, verdict_t *v)
 {
     const pv_def_t *def = pv_engine_definition(r->eng, rec->case_type, (int)rec->def_version);
     int moved = 0;
     if (!def)
-        note(v, PV_AUDIT_FINDING, "definition: %s version %u is not a known definition "
-             "(a record must name a loaded version)", rec->case_type, rec->def_version);
+        note(v, PV_AUDIT_FINDING,
+             "definition: %s version %u is not a known definition "
+             "(a record must name a loaded version)",
+             rec->case_type, rec->def_version);
     else if (e->c.seq && e->c.def != def)
-        note(v, PV_AUDIT_FINDING, "definition: the case runs on %s v%d since its first record, "
-             "this record says %s v%u", e->c.def->name, e->c.def->version, rec->case_type,
-             rec->def_version);
+        note(v, PV_AUDIT_FINDING,
+             "definition: the case runs on %s v%d since its first record, "
+             "this record says %s v%u",
+             e->c.def->name, e->c.def->version, rec->case_type, rec->def_version);
     else if (rec->kind == PV_KIND_EVENT)
         moved = check_event(r, e, rec, def, v);
     else

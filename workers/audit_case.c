@@ -37,6 +37,7 @@ typedef struct entry_s {
     int32_t partition;
     int64_t offset;
     const char *data_json; /* the record's data as JSON text (arena) */
+    int has_finding;       /* the record broke its seal or the case chain */
 } entry_t;
 
 typedef struct story_s {
@@ -82,8 +83,9 @@ static void add_finding(story_t *s, const pv_kafka_msg_t *msg, uint64_t seq, con
 static const uint8_t zero_hash[PV_HASH_LEN];
 
 /* Checks rec's seal and rec against the case's previous record (rules 2 and 5 of
- * docs/JOURNAL.md). Returns 1 when rec belongs in the story, 0 when it is left out: an exact
- * copy of the previous record (a duplicate delivery), or a fork. */
+ * docs/JOURNAL.md). Returns 0 when rec belongs in the story, 1 when it does but with a finding,
+ * -1 when it is left out: an exact copy of the previous record (a duplicate delivery), or a fork.
+ */
 static int check_chain(story_t *s, const pv_kafka_msg_t *msg, const pv_record_t *rec)
 {
     const pv_record_t *last = s->n ? &s->v[s->n - 1].rec : NULL;
@@ -92,7 +94,7 @@ static int check_chain(story_t *s, const pv_kafka_msg_t *msg, const pv_record_t 
     int sealed = pv_record_verify_seal(rec, seal, sizeof seal) == 0;
     if (sealed && last && rec->seq == last_seq && memcmp(rec->hash, last->hash, PV_HASH_LEN) == 0) {
         s->duplicates++; /* the same record delivered twice: ignored, as consumers do */
-        return 0;
+        return -1;
     }
     if (rec->seq <= last_seq) {
         snprintf(why, sizeof why,
@@ -101,8 +103,9 @@ static int check_chain(story_t *s, const pv_kafka_msg_t *msg, const pv_record_t 
                  (unsigned long long)rec->seq, sealed ? "" : ", and this one's seal is broken");
         add_finding(s, msg, rec->seq, why);
         s->skipped++;
-        return 0;
+        return -1;
     }
+    size_t before = s->nfindings;
     if (!sealed)
         add_finding(s, msg, rec->seq, seal);
     if (rec->seq != last_seq + 1) {
@@ -112,10 +115,11 @@ static int check_chain(story_t *s, const pv_kafka_msg_t *msg, const pv_record_t 
     } else if (memcmp(rec->prev_hash, last ? last->hash : zero_hash, PV_HASH_LEN) != 0) {
         add_finding(s, msg, rec->seq, "prev_hash is not the hash of the case's previous record");
     }
-    return 1;
+    return s->nfindings > before || !sealed;
 }
 
-static int append_entry(story_t *s, const pv_kafka_msg_t *msg, const pv_record_t *rec)
+static int append_entry(story_t *s, const pv_kafka_msg_t *msg, const pv_record_t *rec,
+                        int has_finding)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 64;
@@ -132,7 +136,7 @@ static int append_entry(story_t *s, const pv_kafka_msg_t *msg, const pv_record_t
     pv_buf_close(&js);
     if (!text)
         return PV_ENOMEM;
-    s->v[s->n++] = (entry_t){*rec, msg->partition, msg->offset, text};
+    s->v[s->n++] = (entry_t){*rec, msg->partition, msg->offset, text, has_finding};
     return 0;
 }
 
@@ -159,7 +163,8 @@ static int story_cb(void *ctx, const pv_kafka_msg_t *msg)
         s->skipped++;
         return 0;
     }
-    if (check_chain(s, msg, &rec) && append_entry(s, msg, &rec) != 0) {
+    int checked = check_chain(s, msg, &rec);
+    if (checked >= 0 && append_entry(s, msg, &rec, checked) != 0) {
         s->error = PV_ENOMEM;
         return 2;
     }
@@ -352,7 +357,7 @@ static void print_record(const entry_t *e, const pv_record_t *prev)
                r->alert_target, desk_name(r->assignee), due);
         if (prev && strcmp(prev->assignee, r->assignee) != 0)
             printf("; desk %s -> %s", desk_name(prev->assignee), desk_name(r->assignee));
-        printf("\n");
+        printf("%s\n", e->has_finding ? "  [FINDING: see chain]" : "");
         return;
     }
     if (*r->actor_post)
@@ -362,7 +367,7 @@ static void print_record(const entry_t *e, const pv_record_t *prev)
         printf("  #%-3llu %s  %s by %s (%s, office %s)", (unsigned long long)r->seq, at,
                r->event_type, r->actor, *r->actor_role ? r->actor_role : "no post", r->office);
     print_changes(prev, r);
-    printf("\n");
+    printf("%s\n", e->has_finding ? "  [FINDING: see chain]" : "");
     if (strcmp(e->data_json, "{}") != 0)
         printf("        data %s\n", e->data_json);
 }
@@ -532,6 +537,8 @@ static json_t *record_json(const entry_t *e)
     if (o && is_timer(r))
         json_object_update_new(o, json_pack("{s:i, s:s}", "alert_level", (int)r->alert_level,
                                             "alert_target", r->alert_target));
+    if (o && e->has_finding)
+        json_object_set_new(o, "finding", json_true());
     if (o && *r->event_time)
         json_object_set_new(o, "event_time_claimed", json_string(r->event_time));
     return o;

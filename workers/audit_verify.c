@@ -34,6 +34,19 @@ typedef struct hash_set_s {
     size_t cap, n;
 } hash_set_t;
 
+/* (case id, event id) pairs, for "event applied twice": open addressing over 64-bit FNV-1a
+ * hashes, the pairs themselves ("case\0event\0") back to back in `keys` to confirm a match. */
+typedef struct event_slot_s {
+    uint64_t h; /* 0: empty */
+    size_t off, len;
+} event_slot_t;
+
+typedef struct event_set_s {
+    event_slot_t *slot;
+    size_t cap, n;
+    pv_buf_t keys;
+} event_set_t;
+
 typedef struct verify_s {
     case_head_t **table;
     size_t buckets, cases;
@@ -47,13 +60,13 @@ typedef struct verify_s {
     pv_audit_rules_t *rules;
     hash_set_t stub_hashes;
     FILE *list; /* --list: one line per record */
-    char **event_keys; /* "case\nevent_id" of every event record, for the duplicate check */
-    size_t nkeys, capkeys;
+    event_set_t events_seen; /* (case, event id) of every event record */
 } verify_t;
 
 typedef struct opts_s {
     const char *topic, *list, *archive, *digest, *schemas;
     int32_t partition;
+    int is_chains_only; /* --no-rules */
 } opts_t;
 
 static void finding_at(verify_t *v, int32_t partition, int64_t offset, const char *case_id,
@@ -166,14 +179,60 @@ static case_head_t *check_case_chain(verify_t *v, const pv_kafka_msg_t *msg,
     return c;
 }
 
-static void check_event_once(verify_t *v, const pv_record_t *rec)
+static uint64_t fnv1a(uint64_t h, const char *p, size_t len)
 {
-    if (v->nkeys == v->capkeys) {
-        v->capkeys = v->capkeys ? v->capkeys * 2 : 4096;
-        v->event_keys = realloc(v->event_keys, v->capkeys * sizeof *v->event_keys);
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+    return h;
+}
+
+static void event_set_grow(event_set_t *s)
+{
+    event_set_t t = {.cap = s->cap ? 2 * s->cap : 1 << 18, .keys = s->keys};
+    if (!(t.slot = calloc(t.cap, sizeof *t.slot)))
+        return;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slot[i].h) {
+            size_t k = s->slot[i].h & (t.cap - 1);
+            while (t.slot[k].h)
+                k = (k + 1) & (t.cap - 1);
+            t.slot[k] = s->slot[i];
+        }
+    t.n = s->n;
+    free(s->slot);
+    *s = t;
+}
+
+/* Adds the pair; returns 1 when it was there already. */
+static int event_set_add(event_set_t *s, const char *case_id, const char *event_id)
+{
+    size_t lc = strlen(case_id) + 1, le = strlen(event_id) + 1;
+    uint64_t h = fnv1a(fnv1a(1469598103934665603ull, case_id, lc), event_id, le) | 1;
+    if (2 * (s->n + 1) > s->cap)
+        event_set_grow(s);
+    if (!s->cap)
+        return 0;
+    size_t k = h & (s->cap - 1);
+    for (; s->slot[k].h; k = (k + 1) & (s->cap - 1))
+        if (s->slot[k].h == h && s->slot[k].len == lc + le &&
+            memcmp(s->keys.data + s->slot[k].off, case_id, lc) == 0 &&
+            memcmp(s->keys.data + s->slot[k].off + lc, event_id, le) == 0)
+            return 1;
+    s->slot[k] = (event_slot_t){h, s->keys.len, lc + le};
+    pv_buf_append(&s->keys, case_id, lc);
+    pv_buf_append(&s->keys, event_id, le);
+    s->n++;
+    return 0;
+}
+
+static void check_event_once(verify_t *v, const pv_kafka_msg_t *msg, const pv_record_t *rec)
+{
+    char why[400];
+    if (event_set_add(&v->events_seen, rec->case_id, rec->event_id)) {
+        snprintf(why, sizeof why, "event %s applied twice (journaled before for this case)",
+                 rec->event_id);
+        finding(v, msg, rec->case_id, why);
     }
-    if (asprintf(&v->event_keys[v->nkeys], "case %s event %s", rec->case_id, rec->event_id) > 0)
-        v->nkeys++;
 }
 
 /* Partition chain rule 4 for a record or a stub; 1 when it is a duplicate delivery (skip it). */
@@ -197,6 +256,8 @@ static int check_partition_chain(verify_t *v, int32_t partition, int64_t offset,
 static void check_rules(verify_t *v, const pv_kafka_msg_t *msg, const pv_record_t *rec)
 {
     char why[512];
+    if (!v->rules)
+        return; /* --no-rules */
     int verdict = pv_audit_rules_check(v->rules, rec, why, sizeof why);
     if (verdict == PV_AUDIT_FINDING) {
         finding(v, msg, rec->case_id, why);
@@ -244,7 +305,7 @@ static int verify_cb(void *ctx, const pv_kafka_msg_t *msg)
         list_record(v, &rec);
     if (rec.kind == PV_KIND_EVENT) {
         v->events++;
-        check_event_once(v, &rec);
+        check_event_once(v, msg, &rec);
     } else {
         v->timers++;
     }
@@ -253,32 +314,17 @@ static int verify_cb(void *ctx, const pv_kafka_msg_t *msg)
     return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void check_duplicate_events(verify_t *v)
-{
-    qsort(v->event_keys, v->nkeys, sizeof *v->event_keys, cmp_str);
-    for (size_t i = 1; i < v->nkeys; i++)
-        if (strcmp(v->event_keys[i], v->event_keys[i - 1]) == 0) {
-            v->findings++;
-            printf("FINDING event applied twice: %s\n", v->event_keys[i]);
-        }
-}
-
 static void audit_usage(FILE *out)
 {
     fprintf(out,
             "usage: pravah audit verify [--bootstrap HOST:PORT] [--topic pravah.journal]\n"
             "                           [--archive FILE [--digest HEX]] [--partition N]\n"
-            "                           [--schemas DIR] [--list FILE]\n\n"
+            "                           [--schemas DIR | --no-rules] [--list FILE]\n\n"
             "Verifies the journal, from Kafka or from an archive written by `pravah audit\n"
             "export`: seals, case chains, partition chains, duplicates, forks, events applied\n"
             "twice, and that every transition was allowed by its definition to its actor's post\n"
             "(definitions, calendars and the directory seed from --schemas, default the installed\n"
-            "schemas). From an archive also every member against DIGEST and the partition heads;\n"
+            "schemas; --no-rules checks the chains only). From an archive also every member against DIGEST and the partition heads;\n"
             "it prints the archive's root digest, and --digest HEX (the root kept apart at export)\n"
             "proves the archive is the one exported. Prints each finding and a summary; exit\n"
             "status 0 when there is no finding, 1 otherwise, 2 for usage errors or an unreadable\n"
@@ -292,7 +338,7 @@ static void switch_partition(verify_t *v, int32_t partition)
         return;
     if (v->partition >= 0 && v->partition < MAX_PARTITIONS)
         v->ends[v->partition] = v->chain;
-    if (v->partition >= 0)
+    if (v->partition >= 0 && v->rules)
         pv_audit_rules_end_partition(v->rules); /* a case never spans partitions */
     memset(&v->chain, 0, sizeof v->chain);
     v->partition = partition;
@@ -417,7 +463,7 @@ static int learn_pass(const opts_t *o, const pv_kv_t *props, size_t nprops, veri
     pv_arena_init(&l.arena, 256 * 1024);
     int rc;
     if (o->archive) {
-        pv_archive_info_t info = {0};
+        pv_archive_info_t info = {.skip_digests = 1}; /* the checking pass compares them */
         rc = pv_archive_scan(o->archive, -1, learn_cb, NULL, &l, &info, err, sizeof err);
         pv_archive_info_close(&info);
     } else {
@@ -440,9 +486,8 @@ static void free_verify(verify_t *v)
             free(c->id);
             free(c);
         }
-    for (size_t i = 0; i < v->nkeys; i++)
-        free(v->event_keys[i]);
-    free(v->event_keys);
+    free(v->events_seen.slot);
+    pv_buf_close(&v->events_seen.keys);
     free(v->table);
     free(v->ends);
     free(v->stub_hashes.slot);
@@ -456,6 +501,11 @@ static int parse_args(int argc, char **argv, pv_config_t *cfg, opts_t *o)
 {
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--no-rules") == 0) {
+            o->is_chains_only = 1;
+            i--;
+            continue;
+        }
         if (!val) {
             fprintf(stderr, "pravah audit verify: %s needs a value (see --help)\n", a);
             return EXIT_UNREADABLE;
@@ -502,8 +552,12 @@ static pv_engine_t *load_engine(const char *schemas, pv_directory_t *dir)
 static void summary(const opts_t *o, const verify_t *v, int n)
 {
     pv_audit_rules_stats_t st;
-    pv_audit_rules_stats(v->rules, &st);
-    printf("rules: %llu records checked, %llu structurally only, %llu unchecked (broken history), "
+    if (!v->rules)
+        printf("rules: not checked (--no-rules)\n");
+    else
+        pv_audit_rules_stats(v->rules, &st);
+    if (v->rules)
+        printf("rules: %llu records checked, %llu structurally only, %llu unchecked (broken history), "
            "%llu of cases begun outside the export, %llu warnings, %llu notices\n",
            (unsigned long long)st.checked, (unsigned long long)st.structural,
            (unsigned long long)st.unchecked, (unsigned long long)v->rules_partial,
@@ -524,7 +578,7 @@ static int run_verify(const opts_t *o, pv_config_t *cfg, verify_t *v)
         perror(o->list);
         return EXIT_UNREADABLE;
     }
-    if (learn_pass(o, props, nprops, v) != 0)
+    if (v->rules && learn_pass(o, props, nprops, v) != 0)
         return EXIT_UNREADABLE;
     int n = o->archive ? verify_archive(o, v) : verify_kafka(props, nprops, o, v);
     if (v->list)
@@ -536,7 +590,6 @@ static int run_verify(const opts_t *o, pv_config_t *cfg, verify_t *v)
                 pv_strerror(v->rules_failed));
         return EXIT_UNREADABLE;
     }
-    check_duplicate_events(v);
     summary(o, v, n);
     return v->findings ? 1 : 0;
 }
@@ -553,16 +606,17 @@ int pv_audit_verify_main(int argc, char **argv)
     pv_directory_t *dir = pv_directory_new();
     pv_engine_t *eng = NULL;
     int rc = parse_args(argc, argv, cfg, &o);
-    if (rc == 0 && !(eng = load_engine(o.schemas ? o.schemas : pv_cli_schemas_dir(), dir)))
+    if (rc == 0 && !o.is_chains_only &&
+        !(eng = load_engine(o.schemas ? o.schemas : pv_cli_schemas_dir(), dir)))
         rc = EXIT_UNREADABLE;
     if (rc == 0) {
         pv_config_apply_env(cfg);
         pv_config_default_bootstrap(cfg);
         v.table = calloc(v.buckets, sizeof *v.table);
         v.ends = calloc(MAX_PARTITIONS, sizeof *v.ends);
-        v.rules = pv_audit_rules_new(eng);
+        v.rules = eng ? pv_audit_rules_new(eng) : NULL;
         pv_arena_init(&v.arena, 256 * 1024);
-        rc = v.rules && v.table && v.ends ? run_verify(&o, cfg, &v) : EXIT_UNREADABLE;
+        rc = (v.rules || !eng) && v.table && v.ends ? run_verify(&o, cfg, &v) : EXIT_UNREADABLE;
         free_verify(&v);
     }
     pv_engine_free(eng);

@@ -253,8 +253,11 @@ static int start_advance(pv_demo_t *d)
     for (int attempt = 0; attempt < 3 && !pv_demo_stop; attempt++) {
         d->adv_port = pv_demo_free_port();
         snprintf(port, sizeof port, "%d", d->adv_port);
+        /* Short idle batches and fetch waits: each clock step waits for a batch at the new
+         * clock and for the step's events to be fetched (measured: 10 ms -> 35 ms a step) */
         char *argv[] = {self_exe, "advance", "--bootstrap", d->bootstrap, "--clock", clock,
-                        "--metrics-port", port, "--set", "advance.batch_ms=10", NULL};
+                        "--metrics-port", port, "--set", "advance.batch_ms=5",
+                        "--set", "kafka.fetch.wait.max.ms=5", NULL};
         if (spawn(d, &d->advance, "advance", argv) != 0)
             return -1;
         pv_demo_metrics_t m;

@@ -218,11 +218,16 @@ static int play_step(pv_demo_t *d, pv_demo_source_t *src, pv_loadgen_event_t *ev
             return -1;
         *have = pv_demo_source_next(src, ev, err, errlen);
     }
+    int64_t f0 = pv_wall_ms();
     if (pv_producer_flush(d->producer, WAIT_S * 1000) != 0 || d->delivery_failed) {
         fprintf(stderr, "\npravah demo: the broker did not acknowledge every event\n");
         return -1;
     }
-    return wait_until(d, "the advancer to consume the events", all_consumed, d->n.published);
+    int64_t f1 = pv_wall_ms();
+    int rc = wait_until(d, "the advancer to consume the events", all_consumed, d->n.published);
+    if (getenv("DEMO_DEBUG"))
+        fprintf(stderr, "flush %lld consume %lld n %lld\n", (long long)(f1 - f0), (long long)(pv_wall_ms() - f1), d->n.published);
+    return rc;
 }
 
 int pv_demo_run(pv_demo_t *d)

@@ -220,7 +220,8 @@ fi
 # The case's chain is checked while reading: records appended to its partition with kcat (as
 # anyone who can write the topic could) show up. An exact copy of the newest record is a
 # duplicate delivery, ignored; a copy of it with one byte changed (its hash left as it was) and an
-# edited copy of record 2 are findings, exit 1, and stay out of the story.
+# edited copy of record 2 are findings, exit 1, and stay out of the story; a forged seq 9 (record
+# 8 with its seq changed) is told, marked, with its broken seal and prev_hash as findings.
 need_kcat
 offset_of() {
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["story"][int(sys.argv[2]) - 1]["offset"])' \
@@ -235,19 +236,31 @@ for name, old, new in (('rec8', b'Orders issued', b'Orders issueD'), ('rec2', b'
     b = open('%s/%s.bin' % (w, name), 'rb').read()
     assert b.count(old) == 1, (name, len(b))
     open('%s/%s-edited.bin' % (w, name), 'wb').write(b.replace(old, new))
+b = open('%s/rec8.bin' % w, 'rb').read()
+head = b'\xdc\x00\x17\x01' + bytes([0xa0 + 22]) + b'DC-GGN/EST/2026/000777'
+assert b.count(head + b'\x08') == 1
+open('%s/rec9-forged.bin' % w, 'wb').write(b.replace(head + b'\x08', head + b'\x09'))
 PY
 kcat -P -b "$ADDR" -t pravah.journal -p "$P" -k "$ID" "$WORK/rec8.bin" || fail "kcat could not append"
 "$PRAVAH" audit case "$ID" --bootstrap "$ADDR" >"$WORK/dup.txt" 2>&1 || fail "a duplicate delivery made audit case exit $?"
 has "chain: 8 records, intact (1 duplicate deliveries ignored)" "$WORK/dup.txt"
-kcat -P -b "$ADDR" -t pravah.journal -p "$P" -k "$ID" "$WORK/rec8-edited.bin" "$WORK/rec2-edited.bin" ||
+kcat -P -b "$ADDR" -t pravah.journal -p "$P" -k "$ID" "$WORK/rec8-edited.bin" "$WORK/rec2-edited.bin" \
+    "$WORK/rec9-forged.bin" ||
     fail "kcat could not append"
 "$PRAVAH" audit case "$ID" --bootstrap "$ADDR" >"$WORK/tampered.txt" 2>&1
 status=$?
 [ "$status" -eq 1 ] || fail "a tampered chain exited $status, not 1"
-has "chain: 8 records, NOT intact (1 duplicate deliveries ignored)" "$WORK/tampered.txt"
+has "chain: 9 records, NOT intact (1 duplicate deliveries ignored)" "$WORK/tampered.txt"
 grep -q "FINDING seq 8 at partition $P offset [0-9]*: fork or reorder: sequence number 8 was already seen with a different record, and this one's seal is broken" \
     "$WORK/tampered.txt" || fail "edited copy of record 8 not reported: $(grep FINDING "$WORK/tampered.txt")"
 grep -q "FINDING seq 2 at partition $P offset [0-9]*: fork or reorder: sequence number 2 was already seen" \
     "$WORK/tampered.txt" || fail "edited copy of record 2 not reported: $(grep FINDING "$WORK/tampered.txt")"
 ! grep -q "issueD\|Put on" "$WORK/tampered.txt" || fail "a tampered record is in the story"
-ok "chain findings: an edited copy of record 8 and of record 2 reported (exit 1), a duplicate ignored"
+grep -q "FINDING seq 9 at partition $P offset [0-9]*: pseq [0-9]*: body hashes to [0-9a-f]*, record says hash" \
+    "$WORK/tampered.txt" || fail "forged seq 9: no seal finding: $(grep FINDING "$WORK/tampered.txt")"
+grep -q "FINDING seq 9 at partition $P offset [0-9]*: prev_hash is not the hash of the case's previous record" \
+    "$WORK/tampered.txt" || fail "forged seq 9: no prev_hash finding: $(grep FINDING "$WORK/tampered.txt")"
+grep -q "^  #9 .*efile.close by EMP-100019 .*  \[FINDING: see chain\]$" "$WORK/tampered.txt" ||
+    fail "forged seq 9 is not marked in the story"
+[ "$(grep -c '^  FINDING' "$WORK/tampered.txt")" -eq 4 ] || fail "expected 4 findings"
+ok "chain findings: edited copies of records 8 and 2 left out, a forged seq 9 marked (exit 1); a duplicate ignored"

@@ -6,6 +6,7 @@
  * scenario runner plays them (a compact player: events, clock moves and definition loads; the
  * expectations are the runner's business). */
 #include <dirent.h>
+#include <msgpack.h>
 #include <stdlib.h>
 
 #include "../scenarios/yaml_json.c" /* YAML -> JSON for scenario events (tests/scenarios) */
@@ -221,8 +222,8 @@ static int find(const play_t *p, const char *case_id, const char *type)
 }
 
 typedef struct outcome_s {
-    int verdict;       /* of the watched record */
-    char why[1024];    /* of the watched record */
+    int verdict;            /* of the watched record */
+    char why[1024];         /* of the watched record */
     size_t findings_before; /* findings on records before the watched one */
     pv_audit_rules_stats_t stats;
 } outcome_t;
@@ -245,8 +246,10 @@ static void audit(play_t *p, int64_t grace, int watch, outcome_t *o)
         if (v != PV_AUDIT_OK)
             fprintf(stderr, "    record %zu (%s #%llu %s): %s: %s\n", i, p->rec[i].case_id,
                     (unsigned long long)p->rec[i].seq, p->rec[i].event_type,
-                    v == PV_AUDIT_FINDING ? "FINDING" : v == PV_AUDIT_WARNING ? "warning"
-                                                                              : "notice", why);
+                    v == PV_AUDIT_FINDING   ? "FINDING"
+                    : v == PV_AUDIT_WARNING ? "warning"
+                                            : "notice",
+                    why);
         if ((int)i == watch) {
             o->verdict = v;
             snprintf(o->why, sizeof o->why, "%s", why);
@@ -277,8 +280,7 @@ static void expect_caught(const char *scenario, void (*forge)(play_t *, int *), 
         PV_CHECK_EQ_INT(o.verdict, verdict);
         PV_CHECK_EQ_INT(o.findings_before, 0);
         if (!strstr(o.why, text))
-            pv_test_fail(__FILE__, __LINE__, "%s: '%s' does not name '%s'", scenario, o.why,
-                         text);
+            pv_test_fail(__FILE__, __LINE__, "%s: '%s' does not name '%s'", scenario, o.why, text);
     }
     unplay(p);
     free(p);
@@ -300,8 +302,8 @@ static int cmp_names(const void *a, const void *b)
 /* Every scenario file's journal: no findings, and every record checked. */
 PV_TEST(audit_rules, honest_scenario_journals_pass)
 {
-    static const char *const domains[] = {"works", "efile", "grievance", "appointment",
-                                          "litigation", "hrms"};
+    static const char *const domains[] = {"works",       "efile",      "grievance",
+                                          "appointment", "litigation", "hrms"};
     size_t files = 0, records = 0, warnings = 0, notices = 0;
     for (size_t d = 0; d < sizeof domains / sizeof domains[0]; d++) {
         char dirpath[4096], *names[512];
@@ -338,8 +340,10 @@ PV_TEST(audit_rules, honest_scenario_journals_pass)
             free(names[i]);
         }
     }
-    fprintf(stderr, "    %zu scenario journals, %zu records: 0 findings, %zu warnings, %zu "
-            "notices\n", files, records, warnings, notices);
+    fprintf(stderr,
+            "    %zu scenario journals, %zu records: 0 findings, %zu warnings, %zu "
+            "notices\n",
+            files, records, warnings, notices);
     PV_CHECK(files >= 90);
     PV_CHECK(records > 500);
 }
@@ -405,10 +409,52 @@ static void forge_limit(play_t *p, int *watch)
     }
 }
 
+/* rec's data with its `amount` replaced (into buf, which must outlive the record). */
+static void set_amount(pv_record_t *rec, pv_buf_t *buf, int64_t amount)
+{
+    msgpack_unpacked up;
+    msgpack_packer pk;
+    msgpack_unpacked_init(&up);
+    msgpack_packer_init(&pk, buf, pv_buf_msgpack_write);
+    PV_CHECK(msgpack_unpack_next(&up, (const char *)rec->data, rec->data_len, NULL) ==
+             MSGPACK_UNPACK_SUCCESS);
+    msgpack_object_map *m = &up.data.via.map;
+    msgpack_pack_map(&pk, m->size);
+    for (uint32_t i = 0; i < m->size; i++) {
+        msgpack_pack_object(&pk, m->ptr[i].key);
+        if (m->ptr[i].key.via.str.size == 6 && memcmp(m->ptr[i].key.via.str.ptr, "amount", 6) == 0)
+            msgpack_pack_int64(&pk, amount);
+        else
+            msgpack_pack_object(&pk, m->ptr[i].val);
+    }
+    msgpack_unpacked_destroy(&up);
+    rec->data = buf->data;
+    rec->data_len = buf->len;
+}
+
+/* The amounts of an estimate and of its approval by the same commissioner raised to \u20b92 crore,
+ * above the commissioner's slab: an approval for the MC House to give. */
+static void forge_amount(play_t *p, int *watch)
+{
+    static pv_buf_t data[2]; /* outlive the play; freed at the next forge */
+    int est = find(p, WORK, "works.submit_estimate");
+    for (int i = 0; i < 2; i++) {
+        pv_buf_close(&data[i]);
+        pv_buf_init(&data[i]);
+    }
+    if ((*watch = find(p, WORK, "works.grant_aa")) >= 0 && est >= 0) {
+        set_amount(&p->rec[est], &data[0], 20000000);
+        set_amount(&p->rec[*watch], &data[1], 20000000);
+    }
+}
+
 PV_TEST(audit_rules, forged_amount_above_limit_is_caught)
 {
     expect_caught(TRANSFER, forge_limit, PV_AUDIT_GRACE_MS, PV_AUDIT_FINDING,
                   "rule over_limit: \u20b920,00,000 exceeds the JE limit of \u20b92,00,000");
+    expect_caught(TRANSFER, forge_amount, PV_AUDIT_GRACE_MS, PV_AUDIT_FINDING,
+                  "rule over_limit: \u20b92,00,00,000 exceeds the COMMISSIONER limit of "
+                  "\u20b91,00,00,000 for administrative_approval; it is for MC_HOUSE to decide");
 }
 
 /* The transferred XEN "publishes the NIT" at his old desk the next day. */
@@ -571,8 +617,8 @@ PV_TEST(audit_rules, duplicates_skipped_and_gaps_reported_once)
     }
     PV_CHECK_EQ_INT(verdicts[1], PV_AUDIT_OK);
     PV_CHECK_EQ_INT(findings, 1);
-    PV_CHECK_EQ_INT(st.duplicates, 2);  /* once per pass */
-    PV_CHECK_EQ_INT(st.unchecked, 2);   /* seq 5, after the gap, in both passes */
+    PV_CHECK_EQ_INT(st.duplicates, 2); /* once per pass */
+    PV_CHECK_EQ_INT(st.unchecked, 2);  /* seq 5, after the gap, in both passes */
     PV_CHECK_EQ_INT(st.findings, 2);
     unplay(p);
     free(p);
@@ -604,4 +650,22 @@ PV_TEST(audit_rules, old_version_creations_are_checked_structurally)
     expect_caught(sc, forge_old_version_creation, PV_AUDIT_GRACE_MS, PV_AUDIT_FINDING,
                   "rule unauthorized: role COMMISSIONER may not take action submit_estimate "
                   "(works v2)");
+}
+
+/* Posting orders may be learnt in any order (partitions are read one after another). */
+PV_TEST(audit_rules, orders_learnt_in_any_order)
+{
+    play_t *p = calloc(1, sizeof *p);
+    char why[512];
+    PV_CHECK_EQ_INT(play(p, TRANSFER), 0);
+    pv_audit_rules_t *r = pv_audit_rules_new(p->audit.eng);
+    PV_CHECK(r != NULL);
+    for (size_t i = p->n; r && i-- > 0;)
+        PV_CHECK_EQ_INT(pv_audit_rules_learn(r, &p->rec[i]), 0);
+    for (size_t i = 0; r && i < p->n; i++)
+        if (pv_audit_rules_check(r, &p->rec[i], why, sizeof why) != PV_AUDIT_OK)
+            pv_test_fail(__FILE__, __LINE__, "record %zu: %s", i, why);
+    pv_audit_rules_free(r);
+    unplay(p);
+    free(p);
 }

@@ -322,13 +322,14 @@ static void audit_usage(FILE *out)
             "                           [--schemas DIR | --no-rules] [--list FILE]\n\n"
             "Verifies the journal, from Kafka or from an archive written by `pravah audit\n"
             "export`: seals, case chains, partition chains, duplicates, forks, events applied\n"
-            "twice, and that every transition was allowed by its definition to its actor's post\n"
-            "(definitions, calendars and the directory seed from --schemas, default the installed\n"
-            "schemas; --no-rules checks the chains only). From an archive also every member against DIGEST and the partition heads;\n"
-            "it prints the archive's root digest, and --digest HEX (the root kept apart at export)\n"
-            "proves the archive is the one exported. Prints each finding and a summary; exit\n"
-            "status 0 when there is no finding, 1 otherwise, 2 for usage errors or an unreadable\n"
-            "source. --list writes one line per record: case id, seq, kind, hash (tab-separated).\n");
+            "twice, and that every transition was allowed by its definition to its actor's\n"
+            "post (definitions, calendars and directory seed from --schemas, default the\n"
+            "installed schemas; --no-rules checks the chains only). From an archive also every\n"
+            "member against DIGEST and the partition heads; it prints the archive's root\n"
+            "digest, and --digest HEX (the root kept apart at export) proves the archive is the\n"
+            "one exported. Prints each finding and a summary; exit status 0 when there is no\n"
+            "finding, 1 otherwise, 2 for usage errors or an unreadable source. --list writes\n"
+            "one line per record: case id, seq, kind, hash (tab-separated). See docs/AUDIT.md.\n");
 }
 
 /* Each partition has its own chain: keep the finished one and start afresh. */

@@ -207,56 +207,100 @@ static int publish(pv_demo_t *d, const pv_loadgen_event_t *ev)
     return 0;
 }
 
-/* Publishes the events of [t, t + step) starting with *ev; leaves in *ev the first event after
- * them (*have: as pv_demo_source_next). Then waits until the advancer has consumed them. */
-static int play_step(pv_demo_t *d, pv_demo_source_t *src, pv_loadgen_event_t *ev, int *have,
-                     pv_time_t t, char *err, size_t errlen)
+/* The events of one step, copied out of the source (whose event lives until its next call)
+ * because the clock must move before they are published. */
+typedef struct step_s {
+    pv_arena_t arena;
+    pv_loadgen_event_t *ev;
+    size_t n, cap;
+} step_t;
+
+static int step_keep(step_t *s, const pv_loadgen_event_t *ev)
 {
-    pv_time_t until = t + (pv_time_t)d->opt.step_min * 60000;
-    while (*have == 0 && ev->at < until && ev->at < d->end) {
-        if (publish(d, ev) != 0)
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        pv_loadgen_event_t *e = realloc(s->ev, cap * sizeof *e);
+        if (!e)
             return -1;
+        s->ev = e;
+        s->cap = cap;
+    }
+    pv_loadgen_event_t *c = &s->ev[s->n++];
+    pv_header_t *h = pv_arena_alloc(&s->arena, (ev->nheaders ? ev->nheaders : 1) * sizeof *h);
+    *c = *ev;
+    c->key = pv_arena_strndup(&s->arena, ev->key, ev->key_len);
+    c->value = pv_arena_memdup(&s->arena, ev->value, ev->value_len ? ev->value_len : 1);
+    c->expect = ev->expect ? pv_arena_strndup(&s->arena, ev->expect, strlen(ev->expect)) : NULL;
+    c->headers = h;
+    for (size_t i = 0; h && i < ev->nheaders; i++)
+        h[i] = (pv_header_t){
+            pv_arena_strndup(&s->arena, ev->headers[i].key, strlen(ev->headers[i].key)),
+            pv_arena_memdup(&s->arena, ev->headers[i].value, ev->headers[i].value_len + 1),
+            ev->headers[i].value_len};
+    return h && c->key && c->value ? 0 : -1;
+}
+
+/* Takes the events of [first.at, first.at + step) from the source into s, leaving in *ev the
+ * first event after them (*have: as pv_demo_source_next). */
+static int step_collect(pv_demo_t *d, step_t *s, pv_demo_source_t *src, pv_loadgen_event_t *ev,
+                        int *have, char *err, size_t errlen)
+{
+    pv_time_t until = ev->at + (pv_time_t)d->opt.step_min * 60000;
+    s->n = 0;
+    pv_arena_reset(&s->arena);
+    while (*have == 0 && ev->at < until && ev->at < d->end) {
+        if (step_keep(s, ev) != 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
         *have = pv_demo_source_next(src, ev, err, errlen);
     }
-    int64_t f0 = pv_wall_ms();
+    return 0;
+}
+
+/* Publishes the step's events, then waits until the advancer has consumed them all (at the
+ * clock of the step: the file does not move meanwhile). */
+static int step_play(pv_demo_t *d, const step_t *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (publish(d, &s->ev[i]) != 0)
+            return -1;
     if (pv_producer_flush(d->producer, WAIT_S * 1000) != 0 || d->delivery_failed) {
         fprintf(stderr, "\npravah demo: the broker did not acknowledge every event\n");
         return -1;
     }
-    int64_t f1 = pv_wall_ms();
-    int rc = wait_until(d, "the advancer to consume the events", all_consumed, d->n.published);
-    if (getenv("DEMO_DEBUG"))
-        fprintf(stderr, "flush %lld consume %lld n %lld\n", (long long)(f1 - f0), (long long)(pv_wall_ms() - f1), d->n.published);
-    return rc;
+    return wait_until(d, "the advancer to consume the events", all_consumed, d->n.published);
 }
 
 int pv_demo_run(pv_demo_t *d)
 {
     char err[512];
     pv_loadgen_event_t ev;
+    step_t step = {0};
     int shown = 0, rc = 0;
     pv_demo_source_t *src = pv_demo_source_new(&d->opt, err, sizeof err);
     if (!src) {
         fprintf(stderr, "pravah demo: %s\n", err);
         return -1;
     }
+    pv_arena_init(&step.arena, 0);
     int have = pv_demo_source_next(src, &ev, err, sizeof err);
     while (rc == 0 && have == 0 && ev.at < d->end && !pv_demo_stop) {
-        pv_time_t t = ev.at > d->n.clock ? ev.at : d->n.clock; /* the clock never goes back */
+        rc = step_collect(d, &step, src, &ev, &have, err, sizeof err);
+        if (rc != 0 || step.n == 0)
+            break;
+        /* Accepted when the step's last event was published: never before an event's time. */
+        pv_time_t last = step.ev[step.n - 1].at, t = last > d->n.clock ? last : d->n.clock;
         progress_to(d, t, &shown);
-        int64_t w0 = pv_wall_ms();
         rc = pv_demo_clock_to(d, t);
-        int64_t w1 = pv_wall_ms();
         d->n.steps++;
         if (rc == 0)
-            rc = play_step(d, src, &ev, &have, t, err, sizeof err);
-        if (getenv("DEMO_DEBUG"))
-            fprintf(stderr, "step clock %lld ms, play %lld ms\n", (long long)(w1 - w0), (long long)(pv_wall_ms() - w1));
+            rc = step_play(d, &step);
     }
-    if (have < 0) {
-        fprintf(stderr, "\npravah demo: %s\n", err);
+    if (have < 0 || rc != 0)
+        fprintf(stderr, "\npravah demo: %s\n", have < 0 || rc != 0 ? err : "");
+    if (have < 0)
         rc = -1;
-    }
     if (rc == 0 && !pv_demo_stop)
         rc = pv_demo_clock_to(d, d->end);
     if (rc == 0 && !pv_demo_stop) {
@@ -264,6 +308,8 @@ int pv_demo_run(pv_demo_t *d)
         if (d->opt.progress)
             progress_line(d, d->opt.days, 1);
     }
+    free(step.ev);
+    pv_arena_close(&step.arena);
     pv_demo_source_free(src);
     return pv_demo_stop ? -1 : rc;
 }

@@ -242,7 +242,7 @@ static int table_sha(pv_table_digest_t *d)
     for (size_t i = 0; i < d->nrows && rc == 0; i++)
         rc = buf_printf(&b, "%s\t%s\n", d->rows[i].key, d->rows[i].md5);
     if (rc == 0)
-        pv_sha256(b.data, b.len, d->sha);
+        pv_sha256(b.data ? (const void *)b.data : "", b.len, d->sha); /* empty: no NULL */
     pv_buf_close(&b);
     return rc;
 }
@@ -263,7 +263,8 @@ int pv_table_digest_read(pv_pg_t *pg, const pv_digest_table_plan_t *t, pv_table_
         rc = PV_PG_FATAL;
     }
     if (rc == 0) {
-        qsort(c.d.rows, c.d.nrows, sizeof *c.d.rows, by_key);
+        if (c.d.nrows > 1)
+            qsort(c.d.rows, c.d.nrows, sizeof *c.d.rows, by_key);
         if (table_sha(&c.d) != 0) {
             snprintf(err, errlen, "%s: out of memory", t->name);
             rc = PV_PG_FATAL;

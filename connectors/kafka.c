@@ -472,8 +472,9 @@ static int read_until(rd_kafka_t *rk, int64_t high, pv_partition_cb cb, void *ct
     return rc;
 }
 
-int pv_partition_read(const pv_kv_t *props, size_t nprops, const char *topic, int32_t partition,
-                      pv_partition_cb cb, void *ctx, char *err, size_t errlen)
+int pv_partition_read_from(const pv_kv_t *props, size_t nprops, const char *topic,
+                           int32_t partition, int64_t from, int64_t *end_out, pv_partition_cb cb,
+                           void *ctx, char *err, size_t errlen)
 {
     int64_t low, high;
     rd_kafka_t *rk = plain_consumer(props, nprops, err, errlen);
@@ -487,16 +488,26 @@ int pv_partition_read(const pv_kv_t *props, size_t nprops, const char *topic, in
         goto out;
     }
     rc = 0;
-    if (high <= low)
+    if (end_out)
+        *end_out = high;
+    if (from < low)
+        from = low;
+    if (high <= from)
         goto out;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = low;
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = from;
     rd_kafka_assign(rk, l);
     rd_kafka_topic_partition_list_destroy(l);
     rc = read_until(rk, high, cb, ctx, err, errlen);
 out:
     rd_kafka_destroy(rk);
     return rc;
+}
+
+int pv_partition_read(const pv_kv_t *props, size_t nprops, const char *topic, int32_t partition,
+                      pv_partition_cb cb, void *ctx, char *err, size_t errlen)
+{
+    return pv_partition_read_from(props, nprops, topic, partition, 0, NULL, cb, ctx, err, errlen);
 }
 
 struct pv_reader_s {

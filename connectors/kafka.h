@@ -132,6 +132,11 @@ typedef int (*pv_partition_cb)(void *ctx, const pv_kafka_msg_t *msg);
  * negative value with err filled. */
 int pv_partition_read(const pv_kv_t *props, size_t nprops, const char *topic, int32_t partition,
                       pv_partition_cb cb, void *ctx, char *err, size_t errlen);
+/* The same from offset `from` (clamped to the low watermark) up to the high watermark measured at
+ * the start. *end_out (if not NULL) receives that high watermark. */
+int pv_partition_read_from(const pv_kv_t *props, size_t nprops, const char *topic,
+                           int32_t partition, int64_t from, int64_t *end_out, pv_partition_cb cb,
+                           void *ctx, char *err, size_t errlen);
 /* Low and high watermarks of a partition. */
 int pv_kafka_watermarks(const pv_kv_t *props, size_t nprops, const char *topic, int32_t partition,
                         int64_t *low, int64_t *high, char *err, size_t errlen);

@@ -264,6 +264,20 @@ int pv_store_fold(pv_store_t *st, const pv_record_t *rec, pv_arena_t *arena, cha
     return 0;
 }
 
+int pv_store_restore(pv_store_t *st, const pv_case_t *c)
+{
+    uint64_t h = pv__id_hash(c->id);
+    uint32_t slot;
+    if (get_hashed(st, c->id, h))
+        return PV_EEXIST;
+    return put_case(st, c, h, &slot);
+}
+
+void pv_store_set_chain(pv_store_t *st, const pv_chain_t *chain)
+{
+    st->chain = *chain;
+}
+
 size_t pv_store_case_count(const pv_store_t *st)
 {
     return st->ncases;

@@ -25,6 +25,12 @@
 #include "pravah/calendar.h"
 
 #define READY_S 60 /* a worker or the broker must be up within this */
+/* The embedded broker keeps at most about 5 MiB per partition and silently drops the oldest
+ * data beyond (docs/BROKER.md); a journal record is about 500 bytes. Partitions are sized so
+ * that each holds at most PARTITION_BYTES of journal, uncompressed. */
+#define RECORD_BYTES 500.0
+#define RECORDS_PER_EVENT 1.2 /* alerts: about 15% of the events in 90 days */
+#define PARTITION_BYTES (2.0 * 1024 * 1024)
 
 volatile sig_atomic_t pv_demo_stop;
 
@@ -54,8 +60,10 @@ static void demo_usage(FILE *out)
             "  --events-per-day N  mean events a simulated day (default 2000)\n"
             "  --seed N            the same seed plays the same events (default 1)\n"
             "  --start DATE        first simulated day (default 2026-04-01, IST)\n"
-            "  --step-minutes N    widest clock step (default 60): events of a step are\n"
-            "                      accepted at its start\n"
+            "  --step-minutes N    widest clock step (default 60): the events of a step are\n"
+            "                      accepted at the time of its last one\n"
+            "  --partitions N      partitions of the embedded broker's topics (default: sized\n"
+            "                      for the load, at most 2 MiB of journal each)\n"
             "  --bootstrap ADDR    a Kafka cluster with Pravah's topics instead of the embedded\n"
             "                      broker (use fresh topics: the demo's cases are its own)\n"
             "  --pg CONNINFO       a PostgreSQL database (libpq string or URI) instead of a\n"
@@ -87,6 +95,7 @@ static int set_opt(pv_demo_opts_t *o, int c, const char *v)
     case 'u': return int_arg(v, 1, 88, &o->ulbs);
     case 'D': return int_arg(v, 1, 22, &o->districts);
     case 'm': return int_arg(v, 1, 24 * 60, &o->step_min);
+    case 'P': return int_arg(v, 1, 256, &o->partitions);
     case 'e': o->events_per_day = strtod(v, &end); return *v && !*end && o->events_per_day > 0 ? 0 : -1;
     case 's': o->seed = strtoull(v, &end, 10); return *v && !*end ? 0 : -1;
     case 'S': return pv_time_parse(v, 330, &o->start) == 0 ? 0 : -1;
@@ -106,7 +115,8 @@ static int parse_opts(int argc, char **argv, pv_demo_opts_t *o)
         {"seed", required_argument, 0, 's'},      {"start", required_argument, 0, 'S'},
         {"step-minutes", required_argument, 0, 'm'}, {"bootstrap", required_argument, 0, 'b'},
         {"pg", required_argument, 0, 'p'},        {"script", required_argument, 0, 'f'},
-        {"keep", no_argument, 0, 'k'},            {0, 0, 0, 0}};
+        {"keep", no_argument, 0, 'k'},            {"partitions", required_argument, 0, 'P'},
+        {0, 0, 0, 0}};
     *o = (pv_demo_opts_t){.days = 90, .ulbs = 88, .districts = 22, .events_per_day = 2000,
                           .seed = 1, .step_min = 60, .progress = isatty(1)};
     pv_time_parse("2026-04-01T00:00:00+05:30", 330, &o->start);
@@ -121,6 +131,11 @@ static int parse_opts(int argc, char **argv, pv_demo_opts_t *o)
     if (optind < argc) {
         fprintf(stderr, "pravah demo: unexpected argument '%s'\n", argv[optind]);
         return -1;
+    }
+    if (!o->partitions) {
+        double bytes = o->days * o->events_per_day * RECORDS_PER_EVENT * RECORD_BYTES;
+        o->partitions = (int)(bytes / PARTITION_BYTES) + 1;
+        o->partitions = o->partitions < 6 ? 6 : o->partitions > 256 ? 256 : o->partitions;
     }
     return 0;
 }
@@ -192,9 +207,10 @@ static int wait_file(pv_demo_proc_t *p, const char *path, char *out, size_t outl
 
 static int start_broker(pv_demo_t *d)
 {
-    char addr_file[1200];
+    char addr_file[1200], parts[16];
     snprintf(addr_file, sizeof addr_file, "%s/broker.addr", d->work);
-    char *argv[] = {self_exe, "broker", "--addr-file", addr_file, NULL};
+    snprintf(parts, sizeof parts, "%d", d->opt.partitions);
+    char *argv[] = {self_exe, "broker", "--addr-file", addr_file, "--partitions", parts, NULL};
     if (spawn(d, &d->broker, "broker", argv) != 0)
         return -1;
     return wait_file(&d->broker, addr_file, d->bootstrap, sizeof d->bootstrap);
@@ -301,7 +317,11 @@ static void print_parts(pv_demo_t *d)
     else
         printf(": %d ULBs, %d districts, about %.0f events a day, seed %llu\n", d->opt.ulbs,
                d->opt.districts, d->opt.events_per_day, (unsigned long long)d->opt.seed);
-    printf("  broker      %s %s\n", d->opt.bootstrap ? "" : "embedded,", d->bootstrap);
+    if (d->opt.bootstrap)
+        printf("  broker      %s\n", d->bootstrap);
+    else
+        printf("  broker      embedded, %d partitions a topic, %s\n", d->opt.partitions,
+               d->bootstrap);
     printf("  PostgreSQL  %s\n", d->conninfo);
     printf("  advancer    clock file %s, metrics http://127.0.0.1:%d/metrics\n", d->clock_path,
            d->adv_port);

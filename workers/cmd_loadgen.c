@@ -372,35 +372,32 @@ out:
     return v;
 }
 
-/* With --follow: waits until the advancer's clock is within --lead of `want`. */
-static void lg_follow(lg_t *lg, pv_time_t want)
+/* How far the file clock may go now: up to `want`, but with --follow no more than --lead ahead
+ * of the advancer's clock (fetched again when that limit is reached; polls the producer while
+ * it waits). */
+static pv_time_t lg_clock_limit(lg_t *lg, pv_time_t want)
 {
     int64_t lead = (int64_t)(lg->opt.lead_s * 1000);
-    if (!lg->opt.follow || want - lg->advancer_ms <= lead)
-        return;
-    for (;;) {
+    if (!lg->opt.follow)
+        return want;
+    while (lg->advancer_ms + lead <= lg->clock_written) {
         lg->advancer_ms = lg_fetch_clock_ms(lg->opt.follow);
-        if (want - lg->advancer_ms <= lead)
-            return;
+        if (lg->advancer_ms + lead > lg->clock_written)
+            break;
         pv_producer_poll(lg->producer, 5);
         if (lg_now_ms() - lg->last_report_ms >= LG_REPORT_MS) {
-            fprintf(stderr, "pravah loadgen: waiting for the advancer at %s (its clock %lld, "
-                            "the events' %lld)\n", lg->opt.follow, (long long)lg->advancer_ms,
-                    (long long)want);
+            fprintf(stderr, "pravah loadgen: waiting for the advancer at %s (its clock %lld ms, "
+                            "the file clock %lld ms)\n", lg->opt.follow,
+                    (long long)lg->advancer_ms, (long long)lg->clock_written);
             lg->last_report_ms = lg_now_ms();
         }
     }
+    return want < lg->advancer_ms + lead ? want : lg->advancer_ms + lead;
 }
 
-/* Moves the file clock to the end of the event's simulated minute: written to a temporary file,
- * then renamed, so the advancer never reads half a value. */
-static int lg_clock_advance(lg_t *lg, pv_time_t at)
+static int lg_clock_write(lg_t *lg, pv_time_t t)
 {
     char tmp[1100];
-    if (!lg->opt.clock_file || at <= lg->clock_written)
-        return 0;
-    pv_time_t t = (at / LG_CLOCK_STEP_MS + 1) * LG_CLOCK_STEP_MS;
-    lg_follow(lg, t);
     snprintf(tmp, sizeof tmp, "%s.tmp", lg->opt.clock_file);
     FILE *f = fopen(tmp, "w");
     if (!f || fprintf(f, "%lld\n", (long long)t) < 0 || fclose(f) != 0 ||
@@ -409,6 +406,20 @@ static int lg_clock_advance(lg_t *lg, pv_time_t at)
         return -1;
     }
     lg->clock_written = t;
+    return 0;
+}
+
+/* Moves the file clock to the end of the event's simulated minute (in steps of at most --lead
+ * when following an advancer): written to a temporary file, then renamed, so the advancer never
+ * reads half a value. */
+static int lg_clock_advance(lg_t *lg, pv_time_t at)
+{
+    pv_time_t want = (at / LG_CLOCK_STEP_MS + 1) * LG_CLOCK_STEP_MS;
+    if (!lg->opt.clock_file)
+        return 0;
+    while (lg->clock_written < at)
+        if (lg_clock_write(lg, lg_clock_limit(lg, want)) != 0)
+            return -1;
     return 0;
 }
 

@@ -25,6 +25,7 @@ typedef struct pv_demo_opts_s {
     double events_per_day;
     uint64_t seed;
     int step_min;          /* the widest clock step, in simulated minutes */
+    int partitions;        /* of the embedded broker's topics (0: sized by the load) */
     pv_time_t start;       /* simulated start */
     const char *bootstrap; /* a real cluster: no embedded broker */
     const char *pg;        /* a real PostgreSQL: no private server */

@@ -215,6 +215,18 @@ typedef struct step_s {
     size_t n, cap;
 } step_t;
 
+/* len bytes and a NUL, in the arena (NULL when out of memory). */
+static void *copy(pv_arena_t *a, const void *p, size_t len)
+{
+    char *c = pv_arena_alloc(a, len + 1);
+    if (c) {
+        if (len)
+            memcpy(c, p, len);
+        c[len] = '\0';
+    }
+    return c;
+}
+
 static int step_keep(step_t *s, const pv_loadgen_event_t *ev)
 {
     if (s->n == s->cap) {
@@ -228,14 +240,14 @@ static int step_keep(step_t *s, const pv_loadgen_event_t *ev)
     pv_loadgen_event_t *c = &s->ev[s->n++];
     pv_header_t *h = pv_arena_alloc(&s->arena, (ev->nheaders ? ev->nheaders : 1) * sizeof *h);
     *c = *ev;
-    c->key = pv_arena_strndup(&s->arena, ev->key, ev->key_len);
-    c->value = pv_arena_memdup(&s->arena, ev->value, ev->value_len ? ev->value_len : 1);
-    c->expect = ev->expect ? pv_arena_strndup(&s->arena, ev->expect, strlen(ev->expect)) : NULL;
+    c->key = copy(&s->arena, ev->key, ev->key_len);
+    c->value = copy(&s->arena, ev->value, ev->value_len);
+    c->expect = ev->expect ? copy(&s->arena, ev->expect, strlen(ev->expect)) : NULL;
     c->headers = h;
     for (size_t i = 0; h && i < ev->nheaders; i++)
         h[i] = (pv_header_t){
-            pv_arena_strndup(&s->arena, ev->headers[i].key, strlen(ev->headers[i].key)),
-            pv_arena_memdup(&s->arena, ev->headers[i].value, ev->headers[i].value_len + 1),
+            copy(&s->arena, ev->headers[i].key, strlen(ev->headers[i].key)),
+            copy(&s->arena, ev->headers[i].value, ev->headers[i].value_len),
             ev->headers[i].value_len};
     return h && c->key && c->value ? 0 : -1;
 }
@@ -251,6 +263,7 @@ static int step_collect(pv_demo_t *d, step_t *s, pv_demo_source_t *src, pv_loadg
     while (*have == 0 && ev->at < until && ev->at < d->end) {
         if (step_keep(s, ev) != 0) {
             snprintf(err, errlen, "out of memory");
+            *have = -1;
             return -1;
         }
         *have = pv_demo_source_next(src, ev, err, errlen);
@@ -297,10 +310,10 @@ int pv_demo_run(pv_demo_t *d)
         if (rc == 0)
             rc = step_play(d, &step);
     }
-    if (have < 0 || rc != 0)
-        fprintf(stderr, "\npravah demo: %s\n", have < 0 || rc != 0 ? err : "");
-    if (have < 0)
+    if (have < 0) {
+        fprintf(stderr, "\npravah demo: %s\n", err);
         rc = -1;
+    }
     if (rc == 0 && !pv_demo_stop)
         rc = pv_demo_clock_to(d, d->end);
     if (rc == 0 && !pv_demo_stop) {

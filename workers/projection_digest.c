@@ -247,6 +247,33 @@ static int table_sha(pv_table_digest_t *d)
     return rc;
 }
 
+/* Runs sql through a cursor, FETCH_ROWS rows at a time, so that libpq never holds more than
+ * that many rows (the table's digest rows are all kept: see projection_digest.h). */
+#define FETCH_ROWS 20000
+static int fetch_rows(pv_pg_t *pg, const char *sql, read_ctx_t *c, char *err, size_t errlen)
+{
+    char e2[256], fetch[64];
+    size_t n = strlen(sql) + 64;
+    char *declare = malloc(n);
+    if (!declare) {
+        snprintf(err, errlen, "out of memory");
+        return PV_PG_FATAL;
+    }
+    snprintf(declare, n, "DECLARE pv_digest NO SCROLL CURSOR FOR %s", sql);
+    snprintf(fetch, sizeof fetch, "FETCH %d FROM pv_digest", FETCH_ROWS);
+    int rc = pv_pg_exec(pg, declare, err, errlen);
+    free(declare);
+    for (size_t before = SIZE_MAX; rc == 0 && !c->failed && before != c->d.nrows;) {
+        before = c->d.nrows;
+        rc = pv_pg_query(pg, fetch, 0, NULL, digest_row_cb, c, err, errlen);
+    }
+    if (rc == 0)
+        rc = pv_pg_exec(pg, "CLOSE pv_digest", err, errlen);
+    else if (pv_pg_is_connected(pg))
+        pv_pg_exec(pg, "CLOSE pv_digest", e2, sizeof e2);
+    return rc;
+}
+
 int pv_table_digest_read(pv_pg_t *pg, const pv_digest_table_plan_t *t, pv_table_digest_t *out,
                          char *err, size_t errlen)
 {
@@ -256,7 +283,7 @@ int pv_table_digest_read(pv_pg_t *pg, const pv_digest_table_plan_t *t, pv_table_
         snprintf(err, errlen, "%s: out of memory", t->name);
         return PV_PG_FATAL;
     }
-    int rc = pv_pg_query(pg, sql, 0, NULL, digest_row_cb, &c, err, errlen);
+    int rc = fetch_rows(pg, sql, &c, err, errlen);
     free(sql);
     if (rc == 0 && c.failed) {
         snprintf(err, errlen, "%s: out of memory reading its rows", t->name);

@@ -52,7 +52,9 @@ void pv_digest_plan_free(pv_digest_plan_t *plan);
 /* Sets the session settings that make row text deterministic. Returns 0 or a pv_pg_class_t. */
 int pv_digest_session(pv_pg_t *pg, char *err, size_t errlen);
 
-/* Reads one table's digest from pg. Returns 0, or a pv_pg_class_t / PV_PG_FATAL (out of memory)
+/* Reads one table's digest from pg, inside a transaction the caller opened (rows are read
+ * through a cursor, 20,000 at a time; the digest keeps one key and md5 per row, about 100 bytes
+ * a row). Returns 0, or a pv_pg_class_t / PV_PG_FATAL (out of memory)
  * with err filled; *out is then untouched. */
 int pv_table_digest_read(pv_pg_t *pg, const pv_digest_table_plan_t *t, pv_table_digest_t *out,
                          char *err, size_t errlen);

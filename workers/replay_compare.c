@@ -174,12 +174,14 @@ int pv_replay_compare(pv_pg_t *live, pv_pg_t *replay, int max_diffs, FILE *out, 
     }
     /* One snapshot of the live tables, however busy the live projector is. */
     if (pv_digest_session(live, e, sizeof e) != 0 || pv_digest_session(replay, e, sizeof e) != 0 ||
-        pv_pg_exec(live, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e, sizeof e) != 0) {
+        pv_pg_exec(live, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e, sizeof e) != 0 ||
+        pv_pg_exec(replay, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e, sizeof e) != 0) {
         snprintf(err, errlen, "preparing the sessions: %s", e);
         goto out;
     }
     rc = compare_all(&c, live, replay, out, err, errlen);
     pv_pg_exec(live, "COMMIT", e, sizeof e);
+    pv_pg_exec(replay, "COMMIT", e, sizeof e);
     if (rc == 0)
         rc = c.total ? 1 : 0;
 out:

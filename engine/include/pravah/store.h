@@ -40,6 +40,12 @@ int pv_store_fire_due(pv_store_t *st, pv_time_t now, size_t max, pv_arena_t *are
 int pv_store_fold(pv_store_t *st, const pv_record_t *rec, pv_arena_t *arena, char *err,
                   size_t errlen);
 
+/* Snapshots (pravah/snapshot.h): adds a case as it was saved (its timer re-armed from
+ * next_timer). Returns 0, PV_EEXIST if the id is in the store already, or PV_ENOMEM. */
+int pv_store_restore(pv_store_t *st, const pv_case_t *c);
+/* Sets the partition chain (the snapshot's last record); the next fold must follow it. */
+void pv_store_set_chain(pv_store_t *st, const pv_chain_t *chain);
+
 const pv_case_t *pv_store_get(const pv_store_t *st, const char *case_id);
 size_t pv_store_case_count(const pv_store_t *st);
 const pv_case_t *pv_store_case_at(const pv_store_t *st, size_t i);

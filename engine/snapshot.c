@@ -113,6 +113,16 @@ int pv_snapshot_encode(const pv_store_t *st, const pv_snapshot_info_t *info, pv_
     return w.rc;
 }
 
+int pv_snapshot_set_journal_next(uint8_t *p, size_t len, int64_t journal_next)
+{
+    if (len < PV_SNAPSHOT_HEADER_LEN + PV_HASH_LEN || memcmp(p, MAGIC, 4) != 0)
+        return PV_EFORMAT;
+    for (int i = 0; i < 8; i++)
+        p[16 + i] = (uint8_t)((uint64_t)journal_next >> (8 * i));
+    pv_sha256(p, len - PV_HASH_LEN, p + len - PV_HASH_LEN);
+    return 0;
+}
+
 /* ---- reading ---- */
 
 typedef struct rd_s {

@@ -9,7 +9,9 @@
 #include "kafka.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "pravah/snapshot.h"
 #include "pravah/store.h"
+#include "snapshot.h"
 
 #define MAX_PARTITIONS 256
 #define MAX_PROPS 64
@@ -33,6 +35,14 @@ typedef struct partition_s {
     int64_t acked;       /* every effect of the offsets below it is acknowledged; -1: none yet */
     int64_t sent;        /* the last offset a commit was requested for */
     int64_t position;    /* next intake offset this process will see (for the lag metric) */
+    /* Snapshots (docs/ADVANCER.md "Snapshots"): journal records of this partition sent and
+     * acknowledged by this process (acknowledgements come in send order), the journal offset
+     * after the last acknowledged (or rebuilt) record, records since the last snapshot. */
+    uint64_t journal_sent, journal_acked, since_snap;
+    int64_t journal_next;
+    pv_buf_t snap;       /* a snapshot taken, waiting for its last record's acknowledgement */
+    uint64_t snap_at;    /* journal_sent when it was taken; 0: none waiting */
+    int64_t snap_next;   /* its journal_next once known; -1: not yet */
 } partition_t;
 
 /* The same two groups for the clock: pravah_clock_ms is published once every write made up to
@@ -55,8 +65,10 @@ struct pv_advancer_s {
     pv_clock_t *clock;
     pv_kv_t props[MAX_PROPS];
     size_t nprops;
-    const char *t_intake, *t_journal, *t_rejected, *t_directory, *group;
+    const char *t_intake, *t_journal, *t_rejected, *t_directory, *t_snapshots, *group;
     int64_t batch_max, batch_ms;
+    int64_t snap_every;     /* journal records per partition between snapshots; 0: off */
+    uint64_t snap_serial;
     pv_producer_t *prod;
     pv_consumer_t *cons;
     pv_reader_t *dir_reader;
@@ -78,21 +90,37 @@ struct pv_advancer_s {
 
 /* ---- the pipeline: which writes are acknowledged ----
  * Every message produced carries in its opaque the groups it counts in: bit 0 the clock group,
- * bit 1 the partition group, bits 2.. the intake partition + 1 (0: none, timer records). */
+ * bit 1 the partition group, bit 2 set if it counts in a partition group at all (not timer
+ * records, directory echoes of timers or snapshots), bit 3 set for journal records, bits 4.. the
+ * partition + 1 (0: none). */
+#define T_GROUP 4u
+#define T_JOURNAL 8u
 
-static void *ticket(const pv_advancer_t *adv)
+static void *ticket(const pv_advancer_t *adv, const char *topic, int32_t partition)
 {
     uintptr_t v = (uintptr_t)adv->copen;
-    if (adv->cur)
-        v |= (uintptr_t)adv->cur->open << 1 | (uintptr_t)(adv->cur_partition + 1) << 2;
-    return (void *)v;
+    int32_t id = -1;
+    if (adv->cur) {
+        v |= (uintptr_t)adv->cur->open << 1 | T_GROUP;
+        id = adv->cur_partition;
+    }
+    if (topic == adv->t_journal) {
+        v |= T_JOURNAL;
+        id = partition;
+    }
+    return (void *)(v | (uintptr_t)(id + 1) << 4);
 }
 
-static void count_sent(pv_advancer_t *adv)
+static void count_sent(pv_advancer_t *adv, const char *topic, int32_t partition)
 {
     adv->cg[adv->copen].pending++;
     if (adv->cur)
         adv->cur->g[adv->cur->open].pending++;
+    partition_t *p = partition >= 0 && partition < MAX_PARTITIONS ? adv->parts[partition] : NULL;
+    if (topic == adv->t_journal && p) {
+        p->journal_sent++;
+        p->since_snap++;
+    }
 }
 
 /* Nothing is committed or published after any failure: the restart rebuilds from the journal. */
@@ -131,13 +159,18 @@ static void on_delivery(void *ctx, void *opaque, int err, const char *errstr, in
         atomic_store(&adv->failed, 1);
     }
     int c = (int)(v & 1), g = (int)(v >> 1 & 1);
-    int32_t id = (int32_t)(v >> 2) - 1;
+    int32_t id = (int32_t)(v >> 4) - 1;
     adv->cg[c].pending--;
     clock_done(adv, c);
     partition_t *p = id >= 0 && id < MAX_PARTITIONS ? adv->parts[id] : NULL;
-    if (p && p->g[g].pending) {
+    if (p && (v & T_GROUP) && p->g[g].pending) {
         p->g[g].pending--;
         group_done(adv, p, g);
+    }
+    if (p && (v & T_JOURNAL) && !err) {
+        p->journal_next = offset + 1;
+        if (++p->journal_acked == p->snap_at) /* the snapshot's last record */
+            p->snap_next = offset + 1;
     }
 }
 
@@ -148,9 +181,9 @@ static int produce(pv_advancer_t *adv, const char *topic, int32_t partition, con
 {
     for (;;) {
         int rc = pv_producer_send(adv->prod, topic, partition, key, strlen(key), value, len, h, nh,
-                                  ticket(adv));
+                                  ticket(adv, topic, partition));
         if (rc == 0)
-            count_sent(adv);
+            count_sent(adv, topic, partition);
         if (rc != PV_KAFKA_RETRIABLE)
             return rc;
         pv_producer_poll(adv->prod, 10);
@@ -362,6 +395,8 @@ typedef struct rebuild_s {
     pv_advancer_t *adv;
     partition_t *p;
     int64_t records;
+    const pv_snapshot_info_t *snap; /* the snapshot the tail continues; NULL: the whole journal */
+    int verified;                   /* its last record was found in the journal */
     char err[300];
 } rebuild_t;
 
@@ -378,6 +413,7 @@ static int rebuild_journal_cb(void *ctx, const pv_kafka_msg_t *msg)
         return -1;
     }
     note_done(rb->p, header_int(msg, "pravah-intake-offset", -1));
+    rb->p->journal_next = msg->offset + 1;
     if (++rb->records % 4096 == 0)
         pv_arena_reset(&rb->adv->arena);
     return 0;
@@ -401,8 +437,109 @@ static void free_partition(partition_t *p)
     if (!p)
         return;
     pv_store_free(p->store);
+    pv_buf_close(&p->snap);
     free(p->done);
     free(p);
+}
+
+/* The first record the tail read returns must be the snapshot's last one, at the offset it
+ * names, with its pseq and phash: otherwise the snapshot is not of this journal. */
+static int check_snapshot_record(rebuild_t *rb, const pv_kafka_msg_t *msg)
+{
+    pv_record_t rec;
+    char err[256];
+    const pv_snapshot_info_t *si = rb->snap;
+    if (msg->offset != si->journal_next - 1) {
+        snprintf(rb->err, sizeof rb->err, "journal offset %lld is gone (the journal starts at %lld)",
+                 (long long)si->journal_next - 1, (long long)msg->offset);
+        return -1;
+    }
+    if (pv_record_decode(msg->value, msg->value_len, &rb->adv->arena, &rec, err, sizeof err) != 0 ||
+        rec.pseq != si->chain.pseq || memcmp(rec.phash, si->chain.head, PV_HASH_LEN) != 0) {
+        snprintf(rb->err, sizeof rb->err, "journal offset %lld is not partition record %llu with "
+                 "the snapshot's chain head", (long long)msg->offset,
+                 (unsigned long long)si->chain.pseq);
+        return -1;
+    }
+    rb->verified = 1;
+    rb->p->journal_next = msg->offset + 1;
+    return 0;
+}
+
+static int rebuild_tail_cb(void *ctx, const pv_kafka_msg_t *msg)
+{
+    rebuild_t *rb = ctx;
+    return rb->verified ? rebuild_journal_cb(ctx, msg) : check_snapshot_record(rb, msg);
+}
+
+/* Why a snapshot cannot be used before its cases are even decoded; NULL if it can. */
+static const char *snapshot_unusable(const partition_t *p, int32_t id, const pv_snapshot_info_t *si)
+{
+    if (si->partition != id)
+        return "it is of another partition";
+    if (si->chain.pseq == 0 || si->journal_next < 1)
+        return "it has no journal position";
+    /* Intake offsets answered by covered records are below intake_next; they must all be
+     * committed, since the covered records are not read to find them (rebuild's handled set). */
+    if (p->committed < si->intake_next)
+        return "the committed intake offset is behind it";
+    return NULL;
+}
+
+/* Rebuilds from the latest snapshot of the partition plus the journal after it. Returns 0, or -1
+ * (logged) with the partition as it was: the caller then reads the whole journal. */
+static int rebuild_from_snapshot(pv_advancer_t *adv, int32_t id, partition_t *p, rebuild_t *rb)
+{
+    pv_buf_t bytes;
+    pv_snapshot_info_t si;
+    char err[300] = "";
+    const char *why = NULL;
+    pv_store_t *st = NULL;
+    int rc = -1;
+    pv_buf_init(&bytes);
+    if (pv_snapshot_topic_latest(adv->props, adv->nprops, adv->t_snapshots, id, &bytes, err,
+                                 sizeof err) != 0 || bytes.len == 0) {
+        why = err[0] ? err : NULL; /* none: nothing to say */
+        goto out;
+    }
+    if (pv_snapshot_info(bytes.data, bytes.len, &si, err, sizeof err) != 0 ||
+        (why = snapshot_unusable(p, id, &si)) ||
+        !(st = pv_store_new(adv->eng, adv->dir)) ||
+        pv_snapshot_decode(bytes.data, bytes.len, adv->eng, st, &si, err, sizeof err) != 0) {
+        why = why ? why : err;
+        goto out;
+    }
+    pv_store_t *journal_only = p->store;
+    p->store = st;
+    rb->snap = &si;
+    if (pv_partition_read_from(adv->props, adv->nprops, adv->t_journal, id, si.journal_next - 1,
+                               NULL, rebuild_tail_cb, rb, err, sizeof err) != 0 || !rb->verified) {
+        why = rb->err[0] ? rb->err : err[0] ? err : "the journal ends before it";
+        p->store = journal_only;
+        goto out;
+    }
+    pv_store_free(journal_only);
+    st = NULL;
+    pv_logf("info", "partition %d: snapshot of %u cases at journal offset %lld (record %llu) "
+            "verified against the journal", id, si.ncases, (long long)si.journal_next - 1,
+            (unsigned long long)si.chain.pseq);
+    rc = 0;
+out:
+    if (rc && why)
+        pv_logf("warn", "partition %d: snapshot not used, rebuilding from the journal alone: %s",
+                id, why);
+    if (rc) { /* back to nothing: the caller reads the whole journal */
+        p->ndone = 0;
+        p->journal_next = -1;
+        rb->records = 0;
+        rb->verified = 0;
+        rb->err[0] = '\0';
+    }
+    rb->snap = NULL;
+    pv_store_free(st);
+    pv_buf_close(&bytes);
+    pv_arena_reset(&adv->arena);
+    return rc;
 }
 
 static partition_t *rebuild_partition(pv_advancer_t *adv, int32_t id)
@@ -413,30 +550,100 @@ static partition_t *rebuild_partition(pv_advancer_t *adv, int32_t id)
     partition_t *p = calloc(1, sizeof *p);
     if (!p || !(p->store = pv_store_new(adv->eng, adv->dir)))
         goto fail;
+    pv_buf_init(&p->snap);
     p->committed = pv_consumer_committed(adv->cons, adv->t_intake, id);
     p->position = p->committed > 0 ? p->committed : 0;
     p->g[0].last = p->g[1].last = -1;
     p->acked = -1;
     p->sent = p->committed;
+    p->journal_next = p->snap_next = -1;
     rb.p = p;
-    if (pv_partition_read(adv->props, adv->nprops, adv->t_journal, id, rebuild_journal_cb, &rb,
-                          err, sizeof err) != 0 ||
+    int from_snapshot = adv->snap_every > 0 && rebuild_from_snapshot(adv, id, p, &rb) == 0;
+    if ((!from_snapshot && pv_partition_read(adv->props, adv->nprops, adv->t_journal, id,
+                                             rebuild_journal_cb, &rb, err, sizeof err) != 0) ||
         pv_partition_read(adv->props, adv->nprops, adv->t_rejected, id, rebuild_rejected_cb, &rb,
                           err, sizeof err) != 0) {
         pv_logf("error", "partition %d: rebuild failed: %s", id, rb.err[0] ? rb.err : err);
         goto fail;
     }
+    /* Records not in a snapshot yet: the next snapshot comes after snapshot_records more. */
+    p->since_snap = (uint64_t)rb.records;
     pv_arena_reset(&adv->arena);
     if (p->ndone) /* qsort with a NULL base is undefined even for 0 elements */
         qsort(p->done, p->ndone, sizeof *p->done, cmp_i64);
-    pv_logf("info", "partition %d: rebuilt %zu cases from %lld journal records in %lld ms; "
+    pv_logf("info", "partition %d: rebuilt %zu cases from %s%lld journal records in %lld ms; "
             "committed offset %lld, %zu later intake messages already handled", id,
-            pv_store_case_count(p->store), (long long)rb.records, (long long)(pv_wall_ms() - t0),
-            (long long)p->committed, p->ndone);
+            pv_store_case_count(p->store), from_snapshot ? "a snapshot and " : "",
+            (long long)rb.records, (long long)(pv_wall_ms() - t0), (long long)p->committed,
+            p->ndone);
     return p;
 fail:
     free_partition(p);
     return NULL;
+}
+
+/* ---- writing snapshots ---- */
+
+static int send_chunk(void *ctx, const char *key, const void *value, size_t len,
+                      const pv_header_t *h, size_t nh)
+{
+    pv_advancer_t *adv = ctx;
+    return produce(adv, adv->t_snapshots, (int32_t)strtol(key, NULL, 10), key, value, len, h, nh);
+}
+
+/* Sends the snapshot waiting in p once its last record's journal offset is known. A snapshot
+ * that cannot be sent is only logged: it is a speed-up, never needed for correctness. */
+static void send_snapshot(pv_advancer_t *adv, int32_t id, partition_t *p)
+{
+    char sid[96];
+    snprintf(sid, sizeof sid, "%s-%llu", adv->instance, (unsigned long long)++adv->snap_serial);
+    pv_snapshot_set_journal_next(p->snap.data, p->snap.len, p->snap_next);
+    adv->cur = NULL;
+    if (pv_snapshot_topic_send(sid, id, p->snap.data, p->snap.len, send_chunk, adv) != 0)
+        pv_logf("warn", "partition %d: snapshot not sent", id);
+    else
+        pv_logf("info", "partition %d: snapshot %s of %zu cases (%zu bytes) at journal offset "
+                "%lld", id, sid, pv_store_case_count(p->store), p->snap.len,
+                (long long)p->snap_next - 1);
+    pv_buf_close(&p->snap);
+    pv_buf_init(&p->snap);
+    p->snap_at = 0;
+    p->snap_next = -1;
+}
+
+/* Takes a snapshot of the partition as it is now. Its journal position is the offset after
+ * the journal_sent-th record this process sent for the partition (or after the rebuild's last
+ * record), known once that record is acknowledged. */
+static void take_snapshot(int32_t id, partition_t *p)
+{
+    const pv_chain_t *chain = pv_store_chain(p->store);
+    pv_snapshot_info_t si = {id, 0, -1, p->position, *chain};
+    if (chain->pseq == 0 || (p->journal_sent == 0 && p->journal_next < 0))
+        return;
+    pv_buf_reset(&p->snap);
+    if (pv_snapshot_encode(p->store, &si, &p->snap) != 0) {
+        pv_logf("warn", "partition %d: snapshot not taken: out of memory", id);
+        return;
+    }
+    p->since_snap = 0;
+    p->snap_at = p->journal_sent;
+    p->snap_next = p->journal_acked == p->journal_sent ? p->journal_next : -1;
+    if (p->snap_at == 0)
+        p->snap_at = UINT64_MAX; /* nothing sent by this process: the rebuild's position */
+}
+
+/* At the end of a loop: sends a snapshot whose position is known, or takes a new one after
+ * snapshot_records journal records. Never while anything failed. */
+static void maybe_snapshot(pv_advancer_t *adv, int32_t id, partition_t *p, int now)
+{
+    if (adv->snap_every <= 0 || !is_healthy(adv))
+        return;
+    if (now && p->since_snap > 0)
+        p->snap.len = 0; /* a newer one replaces the one waiting */
+    if (!p->snap.len && (now ? p->since_snap > 0 : p->since_snap >= (uint64_t)adv->snap_every))
+        take_snapshot(id, p);
+    if (p->snap.len && p->snap_next >= 0)
+        send_snapshot(adv, id, p);
 }
 
 /* Offsets to commit: every partition whose acknowledged offset moved since the last request
@@ -519,6 +726,13 @@ static void on_rebalance(void *ctx, pv_consumer_t *c, int assigned, const char *
     pv_advancer_t *adv = ctx;
     if (!assigned && flush_and_commit(adv) != 0)
         adv->fatal = 1;
+    if (!assigned) { /* everything is acknowledged: a snapshot of each, for the next owner */
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] >= 0 && ids[i] < MAX_PARTITIONS && adv->parts[ids[i]])
+                maybe_snapshot(adv, ids[i], adv->parts[ids[i]], 1);
+        while (pv_producer_flush(adv->prod, 1000) != 0)
+            pv_log("warn", "waiting for the broker to acknowledge snapshots", NULL);
+    }
     for (size_t i = 0; i < n; i++) {
         int32_t id = ids[i];
         if (id < 0 || id >= MAX_PARTITIONS)
@@ -630,8 +844,10 @@ static void run_batch(pv_advancer_t *adv)
     poll_directory(adv, 0);
     pv_producer_poll(adv->prod, 0);
     for (int32_t i = 0; i < MAX_PARTITIONS; i++)
-        if (adv->parts[i])
+        if (adv->parts[i]) {
             rotate_partition(adv, adv->parts[i]);
+            maybe_snapshot(adv, i, adv->parts[i], 0);
+        }
     rotate_clock(adv, now);
     commit_all(adv, 1);
     pv_arena_reset(&adv->arena);
@@ -667,8 +883,16 @@ static int check_partitions(pv_advancer_t *adv, char *err, size_t errlen)
     int n = pv_producer_partitions(adv->prod, adv->t_intake, 10000);
     int j = pv_producer_partitions(adv->prod, adv->t_journal, 10000);
     int r = pv_producer_partitions(adv->prod, adv->t_rejected, 10000);
-    if (n > 0 && n == j && n == r && n <= MAX_PARTITIONS)
+    if (n > 0 && n == j && n == r && n <= MAX_PARTITIONS) {
+        int sn = adv->snap_every > 0 ? pv_producer_partitions(adv->prod, adv->t_snapshots, 10000)
+                                     : n;
+        if (sn != n) {
+            pv_logf("warn", "snapshots off: topic %s has %d partitions, %s has %d",
+                    adv->t_snapshots, sn, adv->t_intake, n);
+            adv->snap_every = 0;
+        }
         return 0;
+    }
     snprintf(err, errlen, "topics %s, %s and %s must exist with the same partition count "
              "(at most %d); found %d, %d and %d", adv->t_intake, adv->t_journal, adv->t_rejected,
              MAX_PARTITIONS, n, j, r);
@@ -694,6 +918,8 @@ pv_advancer_t *pv_advancer_new(const pv_config_t *cfg, pv_engine_t *eng, pv_dire
     adv->t_journal = pv_config_get(cfg, "topics.journal", "pravah.journal");
     adv->t_rejected = pv_config_get(cfg, "topics.rejected", "pravah.rejected");
     adv->t_directory = pv_config_get(cfg, "topics.directory", "pravah.directory");
+    adv->t_snapshots = pv_config_get(cfg, "topics.snapshots", "pravah.snapshots");
+    adv->snap_every = pv_config_int(cfg, "advance.snapshot_records", 50000);
     adv->group = pv_config_get(cfg, "advance.group", "pravah-advance");
     adv->batch_max = pv_config_int(cfg, "advance.batch_max", 2000);
     adv->batch_ms = pv_config_int(cfg, "advance.batch_ms", 20);

@@ -114,8 +114,8 @@ static int export_cb(void *ctx, const pv_kafka_msg_t *msg)
 }
 
 /* The number of partitions and the records to read (for the progress bar). */
-static int topic_size(const pv_kv_t *props, size_t nprops, const char *topic, uint64_t *total,
-                      char *err, size_t errlen)
+static int topic_size(const pv_kv_t *props, size_t nprops, const char *topic, int32_t only,
+                      uint64_t *total, char *err, size_t errlen)
 {
     pv_producer_t *meta = pv_producer_new(props, nprops, NULL, NULL, err, errlen);
     int n = meta ? pv_producer_partitions(meta, topic, 10000) : -1;
@@ -125,7 +125,7 @@ static int topic_size(const pv_kv_t *props, size_t nprops, const char *topic, ui
             snprintf(err, errlen, "cannot read the partitions of %s: no metadata", topic);
         return -1;
     }
-    for (int32_t p = 0; p < n; p++) {
+    for (int32_t p = only >= 0 ? only : 0; p < (only >= 0 && only < n ? only + 1 : n); p++) {
         int64_t lo, hi;
         if (pv_kafka_watermarks(props, nprops, topic, p, &lo, &hi, err, errlen) == 0)
             *total += (uint64_t)(hi - lo);
@@ -135,7 +135,7 @@ static int topic_size(const pv_kv_t *props, size_t nprops, const char *topic, ui
 
 static int export_topic(export_t *x, const pv_kv_t *props, size_t nprops, const char *topic)
 {
-    int n = topic_size(props, nprops, topic, &x->total, x->err, sizeof x->err);
+    int n = topic_size(props, nprops, topic, x->f.partition, &x->total, x->err, sizeof x->err);
     if (n < 0)
         return -1;
     if (x->f.partition >= n) {

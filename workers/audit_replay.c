@@ -100,7 +100,7 @@ static int parse_args(replay_t *r, int argc, char **argv)
             continue;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "pravah audit replay: %s needs a value\n", argv[i]);
+            fprintf(stderr, "pravah audit replay: %s: unknown option or missing value\n", argv[i]);
             return -1;
         }
         if (set_option(r, argv[i], argv[i + 1]) != 0)
@@ -180,6 +180,30 @@ static int check_empty(replay_t *r)
     return rc || used ? -1 : 0;
 }
 
+static int name_cb(void *ctx, int ncols, const char *const *v)
+{
+    replay_t *r = ctx;
+    r->failed = ncols < 1 || !v[0] || strcmp(v[0], r->dbname) != 0;
+    return 1;
+}
+
+/* The connection must have reached the database just created, never the live one: a
+ * connection string whose database could not be replaced would otherwise replay into it. */
+static int check_created(replay_t *r)
+{
+    char e[512];
+    r->failed = 1;
+    int rc = pv_pg_query(r->target, "SELECT current_database()", 0, NULL, name_cb, r, e, sizeof e);
+    if (rc == 0 && !r->failed)
+        return 0;
+    snprintf(r->err, sizeof r->err,
+             "the replay connection did not reach database %s (%.400s): give the live database as "
+             "key=value pairs or a postgresql:// URI, or use --into",
+             r->dbname, rc ? e : "another database");
+    r->failed = 0;
+    return -1;
+}
+
 static int open_target(replay_t *r)
 {
     char e[900], dir[4096];
@@ -189,7 +213,7 @@ static int open_target(replay_t *r)
         snprintf(r->err, sizeof r->err, "replay database: %s", r->target ? e : "out of memory");
         return -1;
     }
-    if (r->into && check_empty(r) != 0)
+    if (r->into ? check_empty(r) != 0 : check_created(r) != 0)
         return -1;
     snprintf(dir, sizeof dir, "%s/sql", pv_config_get(r->cfg, "schemas", pv_cli_schemas_dir()));
     const char *migrations = pv_config_get(r->cfg, "project.migrations", dir);

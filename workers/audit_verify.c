@@ -550,25 +550,27 @@ static pv_engine_t *load_engine(const char *schemas, pv_directory_t *dir)
     return NULL;
 }
 
+/* The summary line, then the rules' figures on a line of their own (after it, so that a
+ * script joining a finding with its continuation lines stops at the summary). */
 static void summary(const opts_t *o, const verify_t *v, int n)
 {
-    pv_audit_rules_stats_t st;
-    if (!v->rules)
-        printf("rules: not checked (--no-rules)\n");
-    else
-        pv_audit_rules_stats(v->rules, &st);
-    if (v->rules)
-        printf("rules: %llu records checked, %llu structurally only, %llu unchecked (broken history), "
-           "%llu of cases begun outside the export, %llu warnings, %llu notices\n",
-           (unsigned long long)st.checked, (unsigned long long)st.structural,
-           (unsigned long long)st.unchecked, (unsigned long long)v->rules_partial,
-           (unsigned long long)v->warnings, (unsigned long long)v->notices);
     printf("%s: %d partitions, %llu records (%llu events, %llu alerts), %zu cases, "
            "%llu chain stubs, %llu duplicates ignored, %llu findings: %s\n",
            o->archive ? o->archive : o->topic, n, (unsigned long long)v->records,
            (unsigned long long)v->events, (unsigned long long)v->timers, v->cases,
            (unsigned long long)v->stubs, (unsigned long long)v->duplicates,
            (unsigned long long)v->findings, v->findings ? "FAIL" : "PASS");
+    if (!v->rules) {
+        printf("rules: not checked (--no-rules)\n");
+        return;
+    }
+    pv_audit_rules_stats_t st;
+    pv_audit_rules_stats(v->rules, &st);
+    printf("rules: %llu records checked, %llu structurally only, %llu unchecked (broken "
+           "history), %llu of cases begun outside the export, %llu warnings, %llu notices\n",
+           (unsigned long long)st.checked, (unsigned long long)st.structural,
+           (unsigned long long)st.unchecked, (unsigned long long)v->rules_partial,
+           (unsigned long long)v->warnings, (unsigned long long)v->notices);
 }
 
 static int run_verify(const opts_t *o, pv_config_t *cfg, verify_t *v)

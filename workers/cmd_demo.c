@@ -27,10 +27,11 @@
 #define READY_S 60 /* a worker or the broker must be up within this */
 /* The embedded broker keeps at most about 5 MiB per partition and silently drops the oldest
  * data beyond (docs/BROKER.md); a journal record is about 500 bytes. Partitions are sized so
- * that each holds at most PARTITION_BYTES of journal, uncompressed. */
+ * that each holds at most PARTITION_BYTES of journal, uncompressed (the mock counts lz4-
+ * compressed bytes: measured, a partition kept about 8 MB of uncompressed journal). */
 #define RECORD_BYTES 500.0
 #define RECORDS_PER_EVENT 1.2 /* alerts: about 15% of the events in 90 days */
-#define PARTITION_BYTES (2.0 * 1024 * 1024)
+#define PARTITION_BYTES (4.0 * 1024 * 1024)
 
 volatile sig_atomic_t pv_demo_stop;
 
@@ -63,7 +64,7 @@ static void demo_usage(FILE *out)
             "  --step-minutes N    widest clock step (default 60): the events of a step are\n"
             "                      accepted at the time of its last one\n"
             "  --partitions N      partitions of the embedded broker's topics (default: sized\n"
-            "                      for the load, at most 2 MiB of journal each)\n"
+            "                      for the load, at most 4 MiB of journal each)\n"
             "  --bootstrap ADDR    a Kafka cluster with Pravah's topics instead of the embedded\n"
             "                      broker (use fresh topics: the demo's cases are its own)\n"
             "  --pg CONNINFO       a PostgreSQL database (libpq string or URI) instead of a\n"
@@ -242,7 +243,7 @@ static int start_pg(pv_demo_t *d)
     snprintf(d->pgdir, sizeof d->pgdir, "%s/pg", d->work);
     snprintf(log, sizeof log, "%s/pg.log", d->work);
     char *argv[] = {d->scripts_pg, "start", d->pgdir, NULL};
-    int st = pv_demo_proc_capture(argv, log, env, sizeof env);
+    int st = pv_demo_proc_capture(argv, log, env, sizeof env, NULL);
     d->pg_started = 1; /* even half-started: `scripts/pg stop` is harmless */
     if (st != 0 || pg_conninfo(d, env) != 0) {
         fprintf(stderr, "pravah demo: scripts/pg start %s failed (status %d); %s ends:\n",
@@ -362,7 +363,7 @@ static void stop_all(pv_demo_t *d)
         char log[1200], out[256];
         char *argv[] = {d->scripts_pg, "stop", d->pgdir, NULL};
         snprintf(log, sizeof log, "%s/pg.log", d->work);
-        if (pv_demo_proc_capture(argv, log, out, sizeof out) != 0)
+        if (pv_demo_proc_capture(argv, log, out, sizeof out, NULL) != 0)
             fprintf(stderr, "pravah demo: scripts/pg stop %s failed (log %s)\n", d->pgdir, log);
     }
     if (d->made_work)

@@ -78,11 +78,12 @@ static void lg_usage(FILE *out)
         "  --duration S        stop publishing after S seconds\n"
         "  --clock-file PATH   keep PATH (an advancer's --clock file:PATH) just ahead of the\n"
         "                      events sent, in simulated time\n"
-        "  --follow HOST:PORT  with --clock-file: the advancer's metrics address; the clock\n"
-        "                      never runs more than --lead S (default 3600) simulated seconds\n"
-        "                      ahead of the advancer's pravah_clock_ms, so every event is\n"
-        "                      applied within about two leads of its time and every deadline\n"
-        "                      before it has fired in an earlier batch\n"
+        "  --follow HOST:PORT  with --clock-file: the advancer's metrics address. An event is\n"
+        "                      sent once the advancer's pravah_clock_ms has reached its time,\n"
+        "                      the clock moving --lead S (default 3600) simulated seconds ahead\n"
+        "                      of it at a time: never early, at most about two leads late, and\n"
+        "                      every deadline before it fired in an earlier batch. Start the\n"
+        "                      load once the advancer owns its partitions\n"
         "  --days N            simulated span (default 90)\n"
         "  --cases N           exactly N cases (default: as many as --events-per-day needs)\n"
         "  --events-per-day N  mean events per simulated day (default 2000)\n"
@@ -372,29 +373,6 @@ out:
     return v;
 }
 
-/* How far the file clock may go now: up to `want`, but with --follow no more than --lead ahead
- * of the advancer's clock (fetched again when that limit is reached; polls the producer while
- * it waits). */
-static pv_time_t lg_clock_limit(lg_t *lg, pv_time_t want)
-{
-    int64_t lead = (int64_t)(lg->opt.lead_s * 1000);
-    if (!lg->opt.follow)
-        return want;
-    while (lg->advancer_ms + lead <= lg->clock_written) {
-        lg->advancer_ms = lg_fetch_clock_ms(lg->opt.follow);
-        if (lg->advancer_ms + lead > lg->clock_written)
-            break;
-        pv_producer_poll(lg->producer, 5);
-        if (lg_now_ms() - lg->last_report_ms >= LG_REPORT_MS) {
-            fprintf(stderr, "pravah loadgen: waiting for the advancer at %s (its clock %lld ms, "
-                            "the file clock %lld ms)\n", lg->opt.follow,
-                    (long long)lg->advancer_ms, (long long)lg->clock_written);
-            lg->last_report_ms = lg_now_ms();
-        }
-    }
-    return want < lg->advancer_ms + lead ? want : lg->advancer_ms + lead;
-}
-
 static int lg_clock_write(lg_t *lg, pv_time_t t)
 {
     char tmp[1100];
@@ -409,18 +387,40 @@ static int lg_clock_write(lg_t *lg, pv_time_t t)
     return 0;
 }
 
-/* Moves the file clock to the end of the event's simulated minute (in steps of at most --lead
- * when following an advancer): written to a temporary file, then renamed, so the advancer never
- * reads half a value. */
+/* With --follow: before an event at `at` is sent, the advancer must have published a clock at
+ * or after it (every batch from then on reads a clock >= at: the event is never early, and every
+ * deadline before it has fired in an earlier batch). Meanwhile the file clock is moved in steps
+ * of --lead ahead of the advancer's, so the event is at most about two leads late. */
+static int lg_follow(lg_t *lg, pv_time_t at)
+{
+    int64_t lead = (int64_t)(lg->opt.lead_s * 1000);
+    while (lg->advancer_ms < at) {
+        pv_time_t target = lg->advancer_ms + lead;
+        if (target > lg->clock_written && lg_clock_write(lg, target) != 0)
+            return -1;
+        pv_producer_poll(lg->producer, 2);
+        lg->advancer_ms = lg_fetch_clock_ms(lg->opt.follow);
+        if (lg_now_ms() - lg->last_report_ms >= LG_REPORT_MS) {
+            fprintf(stderr, "pravah loadgen: waiting for the advancer at %s (its clock %lld ms, "
+                            "the next event's %lld ms)\n", lg->opt.follow,
+                    (long long)lg->advancer_ms, (long long)at);
+            lg->last_report_ms = lg_now_ms();
+        }
+    }
+    return 0;
+}
+
+/* Moves the file clock to the end of the event's simulated minute (with --follow, see
+ * lg_follow): written to a temporary file, then renamed, so the advancer never reads half a
+ * value. */
 static int lg_clock_advance(lg_t *lg, pv_time_t at)
 {
     pv_time_t want = (at / LG_CLOCK_STEP_MS + 1) * LG_CLOCK_STEP_MS;
     if (!lg->opt.clock_file)
         return 0;
-    while (lg->clock_written < at)
-        if (lg_clock_write(lg, lg_clock_limit(lg, want)) != 0)
-            return -1;
-    return 0;
+    if (lg->opt.follow)
+        return lg_follow(lg, at);
+    return want > lg->clock_written ? lg_clock_write(lg, want) : 0;
 }
 
 /* Waits until the rate allows the next event. */
@@ -462,6 +462,12 @@ static int lg_publish(lg_t *lg)
     if (lg_configure(lg) != 0 || lg_open_producer(lg) != 0)
         return 1;
     lg->t0_ms = lg->last_report_ms = lg_now_ms();
+    if (lg->opt.clock_file && lg->opt.follow &&
+        (lg->clock_written = lg->advancer_ms = lg_fetch_clock_ms(lg->opt.follow)) < 0) {
+        fprintf(stderr, "pravah loadgen: no pravah_clock_ms at http://%s/metrics (is the advancer "
+                        "running?)\n", lg->opt.follow);
+        return 1;
+    }
     while (pv_loadgen_next(lg->gen, &ev) == 0) {
         int64_t now = lg_now_ms();
         if (lg->opt.duration > 0 && now - lg->t0_ms >= (int64_t)(lg->opt.duration * 1000))

@@ -107,14 +107,18 @@ int pv_demo_proc_stop(pv_demo_proc_t *p, int timeout_ms)
     return p->status;
 }
 
-static void read_all(int fd, char *out, size_t outlen)
+static void read_all(int fd, char *out, size_t outlen, pid_t pid, volatile sig_atomic_t *stop)
 {
     size_t n = 0;
     char sink[4096];
+    int killed = 0;
     for (;;) {
         ssize_t r = n + 1 < outlen ? read(fd, out + n, outlen - 1 - n) : read(fd, sink, sizeof sink);
-        if (r < 0 && errno == EINTR)
+        if (r < 0 && errno == EINTR) {
+            if (stop && *stop && !killed++)
+                kill(pid, SIGTERM);
             continue;
+        }
         if (r <= 0)
             break;
         if (n + 1 < outlen)
@@ -124,7 +128,8 @@ static void read_all(int fd, char *out, size_t outlen)
         out[n] = '\0';
 }
 
-int pv_demo_proc_capture(char *const argv[], const char *log, char *out, size_t outlen)
+int pv_demo_proc_capture(char *const argv[], const char *log, char *out, size_t outlen,
+                         volatile sig_atomic_t *stop)
 {
     char err[256];
     int pipefd[2], ws;
@@ -146,7 +151,7 @@ int pv_demo_proc_capture(char *const argv[], const char *log, char *out, size_t 
     close(pipefd[1]);
     close(log_fd);
     if (pid > 0)
-        read_all(pipefd[0], out, outlen);
+        read_all(pipefd[0], out, outlen, pid, stop);
     close(pipefd[0]);
     if (pid < 0)
         return -1;

@@ -6,6 +6,7 @@
 #ifndef PRAVAH_DEMO_PROC_H
 #define PRAVAH_DEMO_PROC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -27,8 +28,10 @@ int pv_demo_proc_alive(pv_demo_proc_t *p);
  * for signal N), or 0 when it was not running. */
 int pv_demo_proc_stop(pv_demo_proc_t *p, int timeout_ms);
 /* Runs argv to completion (own process group, stdin closed), its stdout into out (NUL-ended,
- * truncated to outlen), stderr appended to `log`. Returns the exit status, or -1. */
-int pv_demo_proc_capture(char *const argv[], const char *log, char *out, size_t outlen);
+ * truncated to outlen), stderr appended to `log`. When *stop becomes non-zero (a signal
+ * interrupted the wait) the child is sent SIGTERM. Returns the exit status, or -1. */
+int pv_demo_proc_capture(char *const argv[], const char *log, char *out, size_t outlen,
+                         volatile sig_atomic_t *stop);
 /* The last `lines` lines of a log file, to stderr, each indented. */
 void pv_demo_proc_tail(const char *log, int lines);
 

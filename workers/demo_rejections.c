@@ -158,7 +158,8 @@ static long print_missed(pv_demo_t *d)
     for (int i = 0; d->expect && i < BUCKETS; i++)
         for (expect_entry_t *e = d->expect->b[i]; e; e = e->next)
             if (!e->seen && missed++ < 5)
-                printf("  NOT REJECTED (expected: %s): case %s\n", e->why, e->key);
+                printf("  NOT REJECTED (expected: %s): case %.*s, event %s\n", e->why,
+                       (int)strcspn(e->key, "\n"), e->key, e->key + strcspn(e->key, "\n") + 1);
     return missed;
 }
 

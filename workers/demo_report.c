@@ -182,7 +182,7 @@ static int run_audit(pv_demo_t *d)
     char *out = malloc(AUDIT_OUT_MAX);
     char *argv[] = {"/proc/self/exe", "audit", "verify", "--bootstrap", d->bootstrap, NULL};
     snprintf(log, sizeof log, "%s/audit.log", d->work);
-    int status = out ? pv_demo_proc_capture(argv, log, out, AUDIT_OUT_MAX) : -1;
+    int status = out ? pv_demo_proc_capture(argv, log, out, AUDIT_OUT_MAX, &pv_demo_stop) : -1;
     printf("\n==== Audit: pravah audit verify --bootstrap %s ====\n", d->bootstrap);
     if (out) {
         size_t len = strlen(out);

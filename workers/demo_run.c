@@ -118,10 +118,14 @@ static void progress_line(pv_demo_t *d, int day, int final)
 {
     int days = d->opt.days;
     if (d->opt.progress) {
+        char now[32];
         int fill = days ? day * BAR_WIDTH / days : BAR_WIDTH;
-        printf("\r[%.*s%*s] day %d/%d  events %lld  accepted %lld  rejected %lld  alerts %lld ",
-               fill, "##############################", BAR_WIDTH - fill, "", day, days,
-               d->n.published, d->n.applied, d->n.rejected, d->n.alerts);
+        pv_demo_time_short(d->n.clock, now);
+        /* the day under way (completed days fill the bar) */
+        printf("\r[%.*s%*s] day %d/%d %s  events %lld  accepted %lld  rejected %lld  alerts %lld ",
+               fill, "##############################", BAR_WIDTH - fill, "",
+               day < days && !final ? day + 1 : days, days, now, d->n.published, d->n.applied,
+               d->n.rejected, d->n.alerts);
         if (final)
             printf("\n");
     } else {

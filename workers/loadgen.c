@@ -570,8 +570,9 @@ static pv_reject_code_t make_reject(gen_t *g, kind_t k, gev_t *c)
         return PV_REJ_OVER_LIMIT;
     case K_CLOSE_OTHER:
         other = not_creator(g, c);
+        snprintf(who, sizeof who, "%s", other ? other : "");
         snprintf(c->type, sizeof c->type, "efile.close");
-        snprintf(c->actor, sizeof c->actor, "%s", other ? other : stranger(g, who));
+        snprintf(c->actor, sizeof c->actor, "%s", other ? who : stranger(g, who));
         c->nkv = 0;
         c->nstr = 0;
         kv_str(c, "remarks", "Closed, no further action.");
@@ -597,7 +598,9 @@ static void put_reject(gen_t *g, kind_t k, const gev_t *next)
     gev_t c = next ? *next : g->last;
     if (!next && k != K_BADSUBJ && k != K_UNKNOWN)
         k = K_DUP; /* nothing follows: a redelivery is all that can come */
-    if (k != K_DUP)
+    if (k == K_DUP)
+        c = g->last; /* same id, same bytes */
+    else
         make_uuid(g, c.id);
     /* between the last valid event and the next one */
     c.t = next ? g->last.t + ((next->t - g->last.t) / 2 / SEC) * SEC

@@ -12,7 +12,8 @@
 static const char plan_sql[] =
     "SELECT c.relname,\n"
     "  coalesce(string_agg(a.attname, ',' ORDER BY a.attnum) FILTER (WHERE NOT x.clock), ''),\n"
-    "  coalesce(string_agg(a.attname, ',' ORDER BY a.attnum) FILTER (WHERE x.clock), ''),\n"
+    "  coalesce(string_agg(c.relname || '.' || a.attname, ', ' ORDER BY a.attnum)\n"
+    "           FILTER (WHERE x.clock), ''),\n"
     "  coalesce((SELECT string_agg(ka.attname, ',' ORDER BY k.ord) FROM pg_index i\n"
     "     CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)\n"
     "     JOIN pg_attribute ka ON ka.attrelid = i.indrelid AND ka.attnum = k.attnum\n"

@@ -25,7 +25,7 @@ typedef struct pv_digest_table_plan_s {
     char **cols; /* compared columns, in column order */
     size_t ncols;
     char *key_sql;  /* SQL expression of the key: ROW(pk columns)::text */
-    char *excluded; /* columns left out, comma-separated ("" when none) */
+    char *excluded; /* columns left out: "table.col, table.col" ("" when none) */
 } pv_digest_table_plan_t;
 
 typedef struct pv_digest_plan_s {

@@ -111,8 +111,8 @@ static void print_excluded(const compare_t *c, FILE *out)
     int any = 0;
     for (size_t i = 0; i < c->plan.ntables; i++)
         if (*c->plan.tables[i].excluded) {
-            fprintf(out, "%s%s.%s", any ? ", " : "\nnot compared (wall clock, not journal): ",
-                    c->plan.tables[i].name, c->plan.tables[i].excluded);
+            fprintf(out, "%s%s", any ? ", " : "\nnot compared (wall clock, not journal): ",
+                    c->plan.tables[i].excluded);
             any = 1;
         }
     if (any)

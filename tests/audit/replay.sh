@@ -4,13 +4,14 @@
 # `pravah audit replay` (issue 5) against the real pipeline: embedded broker, `pravah advance`,
 # `pravah project` into a private PostgreSQL (tests/pg/project_lib.sh). A load of e-files is
 # journaled on a file clock, which then jumps six weeks so that SLA breaches and escalations are
-# journaled too (alerts opened and closed); it is projected live; a replay rebuilds every projection from the journal into a fresh database and finds it
-# identical (exit 0, live digest = replay digest); a second replay (kept, --keep) and a replay
-# --into an empty database give the same digests; the databases a replay creates are dropped
-# unless kept. Then the live database is altered as an insider would (a case's state updated, a
-# transition deleted, a bogus alert inserted): the replay exits 1 and names each difference with
-# its table, key and side, and the changed column with both values. From an archive too, when
-# `pravah audit export` is available.
+# journaled too (alerts opened and closed); it is projected live. A replay rebuilds every
+# projection from the journal into a fresh database and finds it identical (exit 0, live digest
+# = replay digest); a second replay (kept, --keep, the live database given as a URI) and a
+# replay --into an empty database give the same report and digests; the databases a replay
+# creates are dropped unless kept; --into a used database is refused. Then the live database is
+# altered as an insider would (a case's state updated, a transition deleted, a bogus alert
+# inserted): the replay exits 1 and names each difference with its table, key and side, and the
+# changed column with both values. From an archive too, when `pravah audit export` works.
 . "$(dirname "$0")/../pg/project_lib.sh"
 need_pg
 FILES=${FILES:-300}
@@ -71,7 +72,8 @@ alerts=$(q pravah "SELECT count(*) FROM pravah.alerts")
 [ "$(row r1 alerts)" = "$alerts $alerts 0" ] || fail "alerts row: $(row r1 alerts)"
 ok "replay of $accepted records ($timers timer records, $alerts alerts) into a fresh database: identical, $(grep -c . "$WORK/r1.out") report lines, digest ${rep%"${rep#????????????????}"}"
 
-replay r2 --keep
+# The live database as a URI: the replay database is named by a query parameter.
+replay r2 --keep --live "postgresql:///pravah?host=$PGHOST&port=$PGPORT&user=$PGUSER"
 [ "$status" = 0 ] || fail "second replay: exit $status: $(tail -3 "$WORK/r2.err")"
 report r1 >"$WORK/r1.rep"
 report r2 >"$WORK/r2.rep"

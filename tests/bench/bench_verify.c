@@ -16,6 +16,7 @@
  * `bench.verify` relies on it); missing the throughput target is reported, not an error. */
 #include <inttypes.h>
 #include <msgpack.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -96,24 +97,29 @@ static void make_journal(const workload_t *wl, pv_store_t *st, sink_t *s)
 
 /* ---- baselines ---- */
 
-static double run_sha256(const char *path, uint64_t *bytes)
+/* SHA-256 of the archive file, read in 1 MiB blocks (what `sha256sum FILE` does). */
+static double run_sha256(const char *path, uint64_t *bytes, double *cpu)
 {
+    double cpu0 = cpu_seconds();
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     FILE *f = fopen(path, "rb");
     if (!f)
         die("%s: cannot open", path);
     static uint8_t buf[1 << 20];
-    pv_buf_t all; /* hash the file as one message, as an auditor's sha256sum would */
-    pv_buf_init(&all);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        pv_buf_append(&all, buf, n);
+    *bytes = 0;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        EVP_DigestUpdate(md, buf, n);
+        *bytes += n;
+    }
     fclose(f);
     uint8_t h[PV_HASH_LEN];
-    pv_sha256(all.data, all.len, h);
-    *bytes = all.len;
-    pv_buf_close(&all);
+    EVP_DigestFinal_ex(md, h, NULL);
+    EVP_MD_CTX_free(md);
+    *cpu = cpu_seconds() - cpu0;
     return seconds_since(&t0);
 }
 
@@ -301,7 +307,7 @@ int main(int argc, char **argv)
     printf("Pravah audit verify benchmark (seed %" PRIu64 ", load average %.2f on %ld cores)\n",
            o.seed, load_average(), sysconf(_SC_NPROCESSORS_ONLN));
     uint64_t written = write_archive(&o, path), bytes, decoded;
-    double sha_s = run_sha256(path, &bytes);
+    double sha_cpu, sha_s = run_sha256(path, &bytes, &sha_cpu);
     double dec_cpu, ver_cpu;
     double dec_s = run_decode(path, &decoded, &dec_cpu);
     char summary[2048];
@@ -312,9 +318,9 @@ int main(int argc, char **argv)
                                      &chains_status, &ch_cpu);
     double ver_s = run_verify(path, o.schemas, "", summary, sizeof summary, &status, &ver_cpu);
     double dec_rps = (double)decoded / dec_s, ver_rps = (double)written / ver_s;
-    printf("%-18s %.1f MB in %.3f s: %.0f MB/s (%.0f records/s)\n", "sha256 of the file",
-           (double)bytes / 1048576.0, sha_s, (double)bytes / 1048576.0 / sha_s,
-           (double)written / sha_s);
+    printf("%-18s %.1f MB in %.3f s (%.3f s CPU): %.0f MB/s (%.0f records/s)\n",
+           "sha256 of the file", (double)bytes / 1048576.0, sha_s, sha_cpu,
+           (double)bytes / 1048576.0 / sha_s, (double)written / sha_s);
     printf("%-18s %" PRIu64 " records in %.3f s (%.3f s CPU): %.0f records/s\n",
            "read + decode", decoded, dec_s, dec_cpu, dec_rps);
     printf("%-18s %" PRIu64 " records in %.3f s (%.3f s CPU): %.0f records/s (%.2fx read + "
@@ -326,12 +332,14 @@ int main(int argc, char **argv)
            "  chains only", written, ch_s, ch_cpu, (double)written / ch_s,
            (double)written / ch_cpu);
     printf("%s", summary);
-    printf("target %.0f records/s: %s\n", TARGET_RPS, ver_rps >= TARGET_RPS ? "met" : "MISSED");
-    printf("BENCH name=verify records=%" PRIu64 " verify_rps=%.0f verify_rps_cpu=%.0f "
-           "chains_rps=%.0f decode_rps=%.0f sha256_mbps=%.0f ratio=%.2f target=%.0f met=%s\n",
-           written, ver_rps, (double)written / ver_cpu, (double)written / ch_s, dec_rps,
-           (double)bytes / 1048576.0 / sha_s, ver_rps / dec_rps, TARGET_RPS,
-           ver_rps >= TARGET_RPS ? "yes" : "no");
+    printf("target %.0f records/s: %s\n", TARGET_RPS, ver_rps >= TARGET_RPS ? "PASS" : "FAIL");
+    /* Keys as tests/bench/table.py reads them (records_per_s, baseline_per_s, ratio, target). */
+    printf("BENCH name=verify records=%" PRIu64 " seconds=%.3f records_per_s=%.0f "
+           "cpu_records_per_s=%.0f chains_only_per_s=%.0f baseline_per_s=%.0f ratio=%.3f "
+           "sha256_mb_per_s=%.0f target=%s\n",
+           written, ver_s, ver_rps, (double)written / ver_cpu, (double)written / ch_s, dec_rps,
+           ver_rps / dec_rps, (double)bytes / 1048576.0 / sha_s,
+           ver_rps >= TARGET_RPS ? "PASS" : "FAIL");
     char want[64];
     snprintf(want, sizeof want, " %" PRIu64 " records (", written);
     int bad = status > 1 || chains_status != 0 || decoded != written || !strstr(summary, want) ||

@@ -58,8 +58,11 @@ date -d "$START" +%s%3N >"$CLOCK"
     --clock "file:$CLOCK" --set advance.identity_salt=loadgen-test \
     >"$WORK/advance.out" 2>"$WORK/advance.err") &
 PIDS="$PIDS $!"
+# Both partitions rebuilt before the load starts: until then the advancer's clock moves without
+# anything being consumed, and --follow would let the load run days ahead of it.
+rebuilt() { [ "$(grep -c '"msg":"partition [0-9]*: rebuilt' "$WORK/advance.err")" -ge 2 ]; }
 t=600
-until [ -n "$(metric pravah_clock_ms)" ]; do
+until rebuilt && [ -n "$(metric pravah_clock_ms)" ]; do
     t=$((t - 1)); [ "$t" -gt 0 ] || fail "the advancer did not start: $(tail -n 3 "$WORK/advance.err")"
     sleep 0.1
 done
@@ -86,6 +89,8 @@ until handled; do
     sleep 0.1
 done
 kill -TERM $PIDS; wait $PIDS 2>/dev/null; PIDS=
+"$PRAVAH" audit verify --bootstrap "$ADDR" --list "$WORK/journal.list" >"$WORK/verify.out" 2>&1
+vstatus=$?
 
 # Expected rejections (ID REASON) against the rejected topic (ce_id, pravah-reason-code).
 awk '{ print $1, $2 }' "$WORK/run.exp" | sort >"$WORK/want.rej"
@@ -114,8 +119,7 @@ ok "all $ngot rejections are the expected ones, with the expected reasons ($(awk
 
 # The journal (read back and verified by `pravah audit verify`): every other event, of every
 # domain, and the clock's breaches and escalations the load is meant to cause.
-"$PRAVAH" audit verify --bootstrap "$ADDR" --list "$WORK/journal.list" >"$WORK/verify.out" 2>&1 ||
-    fail "audit verify: $(tail -n 3 "$WORK/verify.out")"
+[ "$vstatus" -eq 0 ] || fail "audit verify: $(tail -n 3 "$WORK/verify.out")"
 applied=$(awk -F'\t' '$3 == "event"' "$WORK/journal.list" | wc -l)
 want_applied=$((sent - nwant))
 [ "$applied" -eq "$want_applied" ] ||
@@ -131,7 +135,7 @@ done
 "$PRAVAH" loadgen --out "$WORK/run.jsonl" --start "$START" --days "$DAYS" \
     --events-per-day "$PER_DAY" --seed 11 >/dev/null 2>&1 || fail "loadgen --out (run) failed"
 [ "$(wc -l <"$WORK/run.jsonl")" -eq "$sent" ] || fail "the --out stream differs in length from the one sent"
-for t in works.grant_ts works.allot_work works.pay_final_bill efile.forward efile.park \
+for t in works.grant_ts works.allot_work works.record_mb efile.forward efile.park \
     efile.attach_receipt grievance.direct grievance.dismiss_appeal appointment.hold \
     litigation.file_reply hrms.transfer; do
     grep -q "\"type\":\"$t\"" "$WORK/run.jsonl" || fail "the load has no $t"

@@ -118,6 +118,13 @@ PV_TEST(snapshot, round_trip_continues_like_the_original)
     pv_buf_close(&a);
     pv_buf_close(&b);
     pv_buf_close(&again);
+    PV_CHECK_EQ_INT(pv_snapshot_set_journal_next(snap.data, snap.len, 5678), 0);
+    PV_CHECK_EQ_INT(pv_snapshot_info(snap.data, snap.len, &info, err, sizeof err), 0);
+    PV_CHECK_EQ_INT(info.journal_next, 5678);
+    pv_store_free(copy);
+    copy = pv_store_new(f.eng, f.dir);
+    PV_CHECK_EQ_INT(pv_snapshot_decode(snap.data, snap.len, f.eng, copy, &info, err, sizeof err),
+                    0);
     pv_buf_close(&snap);
     pv_store_free(copy);
     teardown(&f);

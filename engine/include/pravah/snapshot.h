@@ -25,13 +25,19 @@ typedef struct pv_snapshot_info_s {
     int32_t partition;
     uint32_t ncases;
     int64_t journal_next; /* journal offset of the first record the snapshot does not cover */
-    int64_t intake_next;   /* highest intake offset answered by a covered record; -1: none */
+    int64_t intake_next;  /* the intake position when it was taken: every intake offset a
+                           * covered record answers is below it. Used only if the group's
+                           * committed offset is at or past it (docs/ADVANCER.md) */
     pv_chain_t chain;     /* pseq and phash of the last covered record (pseq 0: empty) */
 } pv_snapshot_info_t;
 
 /* Appends the snapshot of st (every case, and st's chain, which must be info->chain) to out.
  * info->ncases is ignored (the store's count is written). Returns 0 or PV_ENOMEM. */
 int pv_snapshot_encode(const pv_store_t *st, const pv_snapshot_info_t *info, pv_buf_t *out);
+
+/* Sets journal_next in an encoded snapshot (known only once its last record is acknowledged) and
+ * recomputes the trailer. Returns 0, or PV_EFORMAT if p is not a snapshot. */
+int pv_snapshot_set_journal_next(uint8_t *p, size_t len, int64_t journal_next);
 
 /* Reads the header only (cheap: the caller can check the position first). Returns 0, or
  * PV_EFORMAT with the reason in err (bad magic, unknown version, too short). */

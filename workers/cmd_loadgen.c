@@ -71,7 +71,8 @@ static void lg_usage(FILE *out)
         "limit, a file closed by another desk, duplicates, malformed events). Deterministic by\n"
         "seed, in time order. Publishes to intake in Kafka binary mode, or writes --out.\n\n"
         "  --out FILE          write JSON lines (the input of `pravah publish`) instead\n"
-        "  --expect FILE       write \"ID REASON DOMAIN\" for every event that must be refused\n"
+        "  --expect FILE       write \"ID REASON DOMAIN TYPE\" for every event that must be\n"
+        "                      refused (REASON as on the rejected topic)\n"
         "  --bootstrap ADDR    kafka.bootstrap.servers (default: --addr-file, var/broker.addr)\n"
         "  --topic TOPIC       default topics.intake, else pravah.intake\n"
         "  --rate N            events per second (default 0: as fast as possible)\n"
@@ -224,15 +225,21 @@ static void lg_print_mix(const pv_loadgen_summary_t *sum, FILE *out)
     fprintf(out, "\n");
 }
 
-/* The id of an event (its ce_id header). */
+/* With --expect: "ID REASON DOMAIN TYPE" for an event that must be refused. */
 static void lg_note_expect(lg_t *lg, const pv_loadgen_event_t *ev)
 {
+    const pv_header_t *id = NULL, *type = NULL;
     if (!lg->expect || !ev->expect)
         return;
-    for (size_t i = 0; i < ev->nheaders; i++)
+    for (size_t i = 0; i < ev->nheaders; i++) {
         if (strcmp(ev->headers[i].key, "ce_id") == 0)
-            fprintf(lg->expect, "%.*s %s %s\n", (int)ev->headers[i].value_len,
-                    (const char *)ev->headers[i].value, ev->expect, ev->domain);
+            id = &ev->headers[i];
+        else if (strcmp(ev->headers[i].key, "ce_type") == 0)
+            type = &ev->headers[i];
+    }
+    if (id && type)
+        fprintf(lg->expect, "%.*s %s %s %.*s\n", (int)id->value_len, (const char *)id->value,
+                ev->expect, ev->domain, (int)type->value_len, (const char *)type->value);
 }
 
 static int lg_write_file(lg_t *lg)

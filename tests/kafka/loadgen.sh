@@ -115,6 +115,10 @@ fi
 for r in over_limit unauthorized duplicate malformed; do
     grep -q " $r\$" "$WORK/got.rej" || fail "no $r rejection in $DAYS days"
 done
+# The attempts the issue names: a sanction above the officer's limit, a file closed by someone
+# other than its creator.
+grep -q ' over_limit works works.grant_ts$' "$WORK/run.exp" || fail "no technical sanction over the limit"
+grep -q ' unauthorized efile efile.close$' "$WORK/run.exp" || fail "no file closed by another desk"
 ok "all $ngot rejections are the expected ones, with the expected reasons ($(awk '{ print $2 }' "$WORK/got.rej" | sort | uniq -c | tr -s ' ' | tr '\n' ','))"
 
 # The journal (read back and verified by `pravah audit verify`): every other event, of every

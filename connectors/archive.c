@@ -755,13 +755,24 @@ static void keep_topic(reader_t *r, const pv_buf_t *manifest)
     json_decref(m);
 }
 
+static void keep_index(pv_archive_info_t *info, const pv_buf_t *index)
+{
+    if (!(info->index = malloc(index->len + 1)))
+        return;
+    if (index->len)
+        memcpy(info->index, index->data, index->len);
+    info->index[index->len] = 0;
+    info->index_len = index->len;
+}
+
 /* Streams one member: its bytes to SHA-256 and, for a partition asked for, its frames to the
  * callbacks; keeps MANIFEST.json and DIGEST whole. Returns a callback's value, 0, or -1. */
 static int read_member(reader_t *r, struct archive *a, const char *name, char *err, size_t errlen)
 {
     int32_t partition = partition_of(name);
     int parse = partition >= 0 && (r->want < 0 || r->want == partition);
-    int keep = strcmp(name, "DIGEST") == 0 || strcmp(name, "MANIFEST.json") == 0;
+    int keep = strcmp(name, "DIGEST") == 0 || strcmp(name, "MANIFEST.json") == 0 ||
+               strcmp(name, "INDEX.jsonl") == 0;
     pv_buf_t buf;
     pv_buf_init(&buf);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -795,6 +806,8 @@ static int read_member(reader_t *r, struct archive *a, const char *name, char *e
         problem(r->info, "%s: ends inside a frame (%zu bytes left over)", name, buf.len);
     if (rc == 0 && strcmp(name, "MANIFEST.json") == 0)
         keep_topic(r, &buf);
+    if (rc == 0 && strcmp(name, "INDEX.jsonl") == 0 && !r->info->index)
+        keep_index(r->info, &buf);
     if (rc == 0 && strcmp(name, "DIGEST") == 0) {
         pv_buf_reset(&r->digest);
         pv_buf_append(&r->digest, buf.data, buf.len);
@@ -937,6 +950,7 @@ void pv_archive_info_close(pv_archive_info_t *info)
     free(info->problems);
     free(info->heads);
     free(info->partition_ids);
+    free(info->index);
     memset(info, 0, sizeof *info);
 }
 

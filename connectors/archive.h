@@ -54,7 +54,7 @@ typedef struct pv_archive_head_s {
 } pv_archive_head_t;
 
 /* What a scan found besides the records. Fill with pv_archive_scan, release with
- * pv_archive_info_close (owns heads and problems). */
+ * pv_archive_info_close (owns heads, problems, index and partition_ids). */
 typedef struct pv_archive_info_s {
     int skip_digests; /* input: set to 1 to skip hashing the members (a pass that only needs
                          the records; DIGEST is then not compared, root stays "") */
@@ -64,6 +64,8 @@ typedef struct pv_archive_info_s {
     size_t nheads;
     char **problems; /* layout and member digest problems, each naming the member */
     size_t nproblems;
+    char *index;             /* INDEX.jsonl as read (NUL-terminated), or NULL */
+    size_t index_len;
     uint64_t records, stubs; /* frames delivered */
     int partitions;          /* partition members read (of the partition asked for) */
     int32_t *partition_ids;  /* their numbers, in archive order */

@@ -320,12 +320,15 @@ def check_index(text, v, problems):
                 raise ValueError
         except (ValueError, KeyError, TypeError):
             problems.append("INDEX.jsonl: line %d is not an index entry" % n)
-    for case, entry in v.index.items():
-        if seen.get(case) != entry:
-            problems.append("INDEX.jsonl: case %s: the index says %s, the records %s"
-                            % (case, seen.get(case), entry))
-    for case in seen.keys() - v.index.keys():
-        problems.append("INDEX.jsonl: case %s is indexed but has no record" % case)
+    for case, entry in sorted(v.index.items()):
+        if case not in seen:
+            problems.append("INDEX.jsonl: case %s: has records but no line in the index" % case)
+        elif seen[case] != entry:
+            problems.append("INDEX.jsonl: case %s: its partition or offsets differ from the "
+                            "records (index %s, records %s)" % (case, seen[case], entry))
+    for case in sorted(seen.keys() - v.index.keys()):
+        problems.append("INDEX.jsonl: case %s: indexed, but the archive has no record of it"
+                        % case)
 
 
 def verify(path, want_partition, digest):

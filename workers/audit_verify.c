@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "archive.h"
 #include "audit.h"
 #include "cli.h"
@@ -25,6 +27,10 @@ typedef struct case_head_s {
     uint64_t seq;
     uint8_t hash[PV_HASH_LEN];
     int is_partial;           /* resumed after records a filtered export left out */
+    int is_indexed;           /* INDEX.jsonl has its line */
+    int32_t partition;        /* of its records (-2: more than one) */
+    int64_t *offsets;         /* of its records, as INDEX.jsonl lists them */
+    size_t noffsets, capoffsets;
     struct case_head_s *next; /* hash chain of the table */
 } case_head_t;
 
@@ -53,6 +59,7 @@ typedef struct verify_s {
     uint64_t records, events, timers, findings, duplicates, stubs, resumed, warnings, notices;
     uint64_t rules_partial; /* records of cases begun before a filtered export's range */
     int rules_failed; /* a PV_E* code when the rules could not check a record */
+    int is_indexing;  /* note each case's offsets, to check INDEX.jsonl */
     pv_chain_t chain; /* of the partition being read */
     int32_t partition;
     pv_chain_t *ends; /* each partition's chain when its reading ended */
@@ -123,7 +130,8 @@ static int hash_set_has(const hash_set_t *s, const uint8_t h[PV_HASH_LEN])
     return 0;
 }
 
-static case_head_t *case_head(verify_t *v, const char *id)
+/* The case's head; created when is_new_ok, else NULL for an unknown case. */
+static case_head_t *case_find(verify_t *v, const char *id, int is_new_ok)
 {
     uint64_t h = 1469598103934665603ull;
     for (const char *p = id; *p; p++)
@@ -132,12 +140,36 @@ static case_head_t *case_head(verify_t *v, const char *id)
     for (case_head_t *c = *slot; c; c = c->next)
         if (strcmp(c->id, id) == 0)
             return c;
+    if (!is_new_ok)
+        return NULL;
     case_head_t *c = calloc(1, sizeof *c);
     c->id = strdup(id);
+    c->partition = -1;
     c->next = *slot;
     *slot = c;
     v->cases++;
     return c;
+}
+
+static case_head_t *case_head(verify_t *v, const char *id)
+{
+    return case_find(v, id, 1);
+}
+
+/* Where the archive holds the case's records (every frame that decodes, as the writer indexes). */
+static void index_note(verify_t *v, const pv_kafka_msg_t *msg, const char *case_id)
+{
+    case_head_t *c = case_head(v, case_id);
+    if (c->noffsets == c->capoffsets) {
+        size_t cap = c->capoffsets ? 2 * c->capoffsets : 8;
+        int64_t *o = realloc(c->offsets, cap * sizeof *o);
+        if (!o)
+            return;
+        c->offsets = o;
+        c->capoffsets = cap;
+    }
+    c->offsets[c->noffsets++] = msg->offset;
+    c->partition = c->partition == -1 || c->partition == msg->partition ? msg->partition : -2;
 }
 
 /* A case whose records before this one were left out by the export's filter: allowed when its
@@ -289,6 +321,8 @@ static int verify_cb(void *ctx, const pv_kafka_msg_t *msg)
         finding(v, msg, NULL, err);
         return 0;
     }
+    if (v->is_indexing)
+        index_note(v, msg, rec.case_id);
     if (msg->key_len != strlen(rec.case_id) || memcmp(msg->key, rec.case_id, msg->key_len) != 0)
         finding(v, msg, rec.case_id, "the Kafka key is not the record's case id");
     if (pv_record_verify_seal(&rec, err, sizeof err) != 0)
@@ -404,6 +438,55 @@ static void check_heads(verify_t *v, const pv_archive_info_t *info)
     }
 }
 
+static void index_finding(verify_t *v, const char *archive, const char *case_id,
+                          const char *why)
+{
+    v->findings++;
+    printf("FINDING archive %s: INDEX.jsonl: case %s: %s\n", archive, case_id, why);
+}
+
+static int index_line_matches(const case_head_t *c, json_t *line)
+{
+    json_t *offs = json_object_get(line, "offsets");
+    if (json_integer_value(json_object_get(line, "partition")) != c->partition ||
+        json_integer_value(json_object_get(line, "records")) != (json_int_t)c->noffsets ||
+        json_array_size(offs) != c->noffsets)
+        return 0;
+    for (size_t i = 0; i < c->noffsets; i++)
+        if (json_integer_value(json_array_get(offs, i)) != c->offsets[i])
+            return 0;
+    return 1;
+}
+
+/* INDEX.jsonl against the records read: one line per case, its partition and offsets. */
+static void check_index(verify_t *v, const pv_archive_info_t *info, const char *archive)
+{
+    size_t n = 0;
+    for (char *line = info->index, *end; line && *line; line = *end ? end + 1 : end) {
+        end = strchr(line, '\n');
+        if (!end)
+            end = line + strlen(line);
+        json_t *j = json_loadb(line, (size_t)(end - line), 0, NULL);
+        const char *id = json_string_value(json_object_get(j, "case"));
+        case_head_t *c = id ? case_find(v, id, 0) : NULL;
+        char where[64];
+        snprintf(where, sizeof where, "line %zu", ++n);
+        if (!id)
+            index_finding(v, archive, where, "not an index entry");
+        else if (!c || !c->noffsets)
+            index_finding(v, archive, id, "indexed, but the archive has no record of it");
+        else if (!index_line_matches(c, j))
+            index_finding(v, archive, id, "its partition or offsets differ from the records");
+        if (c)
+            c->is_indexed = 1;
+        json_decref(j);
+    }
+    for (size_t i = 0; i < v->buckets; i++)
+        for (case_head_t *c = v->table[i]; c; c = c->next)
+            if (c->noffsets && !c->is_indexed)
+                index_finding(v, archive, c->id, "has records but no line in the index");
+}
+
 static int verify_archive(const opts_t *o, verify_t *v)
 {
     char err[512];
@@ -421,6 +504,8 @@ static int verify_archive(const opts_t *o, verify_t *v)
         printf("FINDING archive %s: %s\n", o->archive, info.problems[i]);
     }
     check_heads(v, &info);
+    if (v->is_indexing && info.index)
+        check_index(v, &info, o->archive);
     printf("archive root digest: %s\n", info.root[0] ? info.root : "(none: no DIGEST)");
     if (o->digest && strcasecmp(o->digest, info.root) != 0) {
         v->findings++;
@@ -485,6 +570,7 @@ static void free_verify(verify_t *v)
         for (case_head_t *c = v->table[i], *next; c; c = next) {
             next = c->next;
             free(c->id);
+            free(c->offsets);
             free(c);
         }
     free(v->events_seen.slot);
@@ -617,6 +703,7 @@ int pv_audit_verify_main(int argc, char **argv)
         pv_config_default_bootstrap(cfg);
         v.table = calloc(v.buckets, sizeof *v.table);
         v.ends = calloc(MAX_PARTITIONS, sizeof *v.ends);
+        v.is_indexing = o.archive && o.partition < 0; /* the index covers every partition */
         v.rules = eng ? pv_audit_rules_new(eng) : NULL;
         pv_arena_init(&v.arena, 256 * 1024);
         rc = (v.rules || !eng) && v.table && v.ends ? run_verify(&o, cfg, &v) : EXIT_UNREADABLE;

@@ -92,34 +92,63 @@ static int set_opt(pv_demo_opts_t *o, int c, const char *v)
 {
     char *end;
     switch (c) {
-    case 'd': return int_arg(v, 1, 366, &o->days);
-    case 'u': return int_arg(v, 1, 88, &o->ulbs);
-    case 'D': return int_arg(v, 1, 22, &o->districts);
-    case 'm': return int_arg(v, 1, 24 * 60, &o->step_min);
-    case 'P': return int_arg(v, 1, 256, &o->partitions);
-    case 'e': o->events_per_day = strtod(v, &end); return *v && !*end && o->events_per_day > 0 ? 0 : -1;
-    case 's': o->seed = strtoull(v, &end, 10); return *v && !*end ? 0 : -1;
-    case 'S': return pv_time_parse(v, 330, &o->start) == 0 ? 0 : -1;
-    case 'b': o->bootstrap = v; return *v ? 0 : -1;
-    case 'p': o->pg = v; return 0;
-    case 'f': o->script = v; return 0;
-    case 'k': o->keep = 1; return 0;
-    default: return -1;
+    case 'd':
+        return int_arg(v, 1, 366, &o->days);
+    case 'u':
+        return int_arg(v, 1, 88, &o->ulbs);
+    case 'D':
+        return int_arg(v, 1, 22, &o->districts);
+    case 'm':
+        return int_arg(v, 1, 24 * 60, &o->step_min);
+    case 'P':
+        return int_arg(v, 1, 256, &o->partitions);
+    case 'e':
+        o->events_per_day = strtod(v, &end);
+        return *v && !*end && o->events_per_day > 0 ? 0 : -1;
+    case 's':
+        o->seed = strtoull(v, &end, 10);
+        return *v && !*end ? 0 : -1;
+    case 'S':
+        return pv_time_parse(v, 330, &o->start) == 0 ? 0 : -1;
+    case 'b':
+        o->bootstrap = v;
+        return *v ? 0 : -1;
+    case 'p':
+        o->pg = v;
+        return 0;
+    case 'f':
+        o->script = v;
+        return 0;
+    case 'k':
+        o->keep = 1;
+        return 0;
+    default:
+        return -1;
     }
 }
 
 static int parse_opts(int argc, char **argv, pv_demo_opts_t *o)
 {
-    static const struct option longs[] = {
-        {"days", required_argument, 0, 'd'},      {"ulbs", required_argument, 0, 'u'},
-        {"districts", required_argument, 0, 'D'}, {"events-per-day", required_argument, 0, 'e'},
-        {"seed", required_argument, 0, 's'},      {"start", required_argument, 0, 'S'},
-        {"step-minutes", required_argument, 0, 'm'}, {"bootstrap", required_argument, 0, 'b'},
-        {"pg", required_argument, 0, 'p'},        {"script", required_argument, 0, 'f'},
-        {"keep", no_argument, 0, 'k'},            {"partitions", required_argument, 0, 'P'},
-        {0, 0, 0, 0}};
-    *o = (pv_demo_opts_t){.days = 90, .ulbs = 88, .districts = 22, .events_per_day = 2000,
-                          .seed = 1, .step_min = 60, .progress = isatty(1)};
+    static const struct option longs[] = {{"days", required_argument, 0, 'd'},
+                                          {"ulbs", required_argument, 0, 'u'},
+                                          {"districts", required_argument, 0, 'D'},
+                                          {"events-per-day", required_argument, 0, 'e'},
+                                          {"seed", required_argument, 0, 's'},
+                                          {"start", required_argument, 0, 'S'},
+                                          {"step-minutes", required_argument, 0, 'm'},
+                                          {"bootstrap", required_argument, 0, 'b'},
+                                          {"pg", required_argument, 0, 'p'},
+                                          {"script", required_argument, 0, 'f'},
+                                          {"keep", no_argument, 0, 'k'},
+                                          {"partitions", required_argument, 0, 'P'},
+                                          {0, 0, 0, 0}};
+    *o = (pv_demo_opts_t){.days = 90,
+                          .ulbs = 88,
+                          .districts = 22,
+                          .events_per_day = 2000,
+                          .seed = 1,
+                          .step_min = 60,
+                          .progress = isatty(1)};
     pv_time_parse("2026-04-01T00:00:00+05:30", 330, &o->start);
     int c;
     optind = 1;
@@ -226,8 +255,8 @@ static int pg_conninfo(pv_demo_t *d, const char *env)
         return -1;
     snprintf(host, sizeof host, "%.*s", (int)strcspn(h + 7, " \n"), h + 7);
     snprintf(port, sizeof port, "%.*s", (int)strcspn(p + 7, " \n"), p + 7);
-    snprintf(d->conninfo, sizeof d->conninfo, "host=%s port=%s dbname=pravah user=postgres",
-             host, port);
+    snprintf(d->conninfo, sizeof d->conninfo, "host=%s port=%s dbname=pravah user=postgres", host,
+             port);
     return 0;
 }
 
@@ -236,8 +265,10 @@ static int start_pg(pv_demo_t *d)
     char env[2048], log[1200];
     snprintf(d->scripts_pg, sizeof d->scripts_pg, "%s/../scripts/pg", pv_cli_schemas_dir());
     if (access(d->scripts_pg, X_OK) != 0) {
-        fprintf(stderr, "pravah demo: %s not found (it comes with the source tree); or pass --pg "
-                        "CONNINFO\n", d->scripts_pg);
+        fprintf(stderr,
+                "pravah demo: %s not found (it comes with the source tree); or pass --pg "
+                "CONNINFO\n",
+                d->scripts_pg);
         return -1;
     }
     snprintf(d->pgdir, sizeof d->pgdir, "%s/pg", d->work);
@@ -246,8 +277,8 @@ static int start_pg(pv_demo_t *d)
     int st = pv_demo_proc_capture(argv, log, env, sizeof env, NULL);
     d->pg_started = 1; /* even half-started: `scripts/pg stop` is harmless */
     if (st != 0 || pg_conninfo(d, env) != 0) {
-        fprintf(stderr, "pravah demo: scripts/pg start %s failed (status %d); %s ends:\n",
-                d->pgdir, st, log);
+        fprintf(stderr, "pravah demo: scripts/pg start %s failed (status %d); %s ends:\n", d->pgdir,
+                st, log);
         pv_demo_proc_tail(log, 10);
         return -1;
     }
@@ -256,8 +287,8 @@ static int start_pg(pv_demo_t *d)
 
 static int start_project(pv_demo_t *d)
 {
-    char *argv[] = {self_exe, "project", "--bootstrap", d->bootstrap, "--pg", d->conninfo,
-                    "--migrate", "--metrics-port", "0", NULL};
+    char *argv[] = {self_exe,    "project",   "--bootstrap",    d->bootstrap, "--pg",
+                    d->conninfo, "--migrate", "--metrics-port", "0",          NULL};
     return spawn(d, &d->project, "project", argv);
 }
 
@@ -272,9 +303,19 @@ static int start_advance(pv_demo_t *d)
         snprintf(port, sizeof port, "%d", d->adv_port);
         /* Short idle batches and fetch waits: each clock step waits for a batch at the new
          * clock and for the step's events to be fetched (measured: 10 ms -> 35 ms a step) */
-        char *argv[] = {self_exe, "advance", "--bootstrap", d->bootstrap, "--clock", clock,
-                        "--metrics-port", port, "--set", "advance.batch_ms=5",
-                        "--set", "kafka.fetch.wait.max.ms=5", NULL};
+        char *argv[] = {self_exe,
+                        "advance",
+                        "--bootstrap",
+                        d->bootstrap,
+                        "--clock",
+                        clock,
+                        "--metrics-port",
+                        port,
+                        "--set",
+                        "advance.batch_ms=5",
+                        "--set",
+                        "kafka.fetch.wait.max.ms=5",
+                        NULL};
         if (spawn(d, &d->advance, "advance", argv) != 0)
             return -1;
         pv_demo_metrics_t m;
@@ -370,6 +411,24 @@ static void stop_all(pv_demo_t *d)
         nftw(d->work, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* --keep: what is still running and how to stop it, workers first (they flush and commit;
+ * an advancer whose broker is gone waits for it instead of exiting). */
+static void print_keep(const pv_demo_t *d)
+{
+    int a = (int)d->advance.pid, p = (int)d->project.pid, b = (int)d->broker.pid;
+    printf("\nStill running (--keep): advancer pid %d, projector pid %d", a, p);
+    if (b)
+        printf(", broker pid %d", b);
+    if (d->pgdir[0])
+        printf(", PostgreSQL in %s", d->pgdir);
+    printf(".\nTo stop them:\n  kill %d %d; while kill -0 %d %d 2>/dev/null; do sleep 0.2; done\n",
+           a, p, a, p);
+    if (b)
+        printf("  kill %d\n", b);
+    if (d->pgdir[0])
+        printf("  %s stop %s\n", d->scripts_pg, d->pgdir);
+}
+
 static void print_psql(const pv_demo_t *d)
 {
     char asof[32];
@@ -385,12 +444,7 @@ static void print_psql(const pv_demo_t *d)
         printf("  (everything is stopped now: run `pravah demo --keep` to leave it running)\n");
         return;
     }
-    printf("\nStill running (--keep): broker pid %d, advancer pid %d, projector pid %d; PostgreSQL "
-           "in %s.\nTo stop them:\n  kill %d %d %d\n", (int)d->broker.pid, (int)d->advance.pid,
-           (int)d->project.pid, d->pgdir[0] ? d->pgdir : "(yours)", (int)d->advance.pid,
-           (int)d->project.pid, (int)d->broker.pid);
-    if (d->pgdir[0])
-        printf("  %s stop %s\n", d->scripts_pg, d->pgdir);
+    print_keep(d);
     printf("  rm -rf %s\n", d->work);
 }
 

@@ -31,10 +31,10 @@
 
 typedef struct lg_opts_s {
     const char *config, *bootstrap, *addr_file, *topic, *out, *expect, *clock_file, *start;
-    const char *follow;   /* HOST:PORT of the advancer's /metrics: the clock waits for it */
-    double lead_s;        /* how far (simulated seconds) the clock may run ahead of it */
-    double rate;     /* events per second, 0: as fast as possible */
-    double duration; /* seconds of publishing, 0: the whole span */
+    const char *follow; /* HOST:PORT of the advancer's /metrics: the clock waits for it */
+    double lead_s;      /* how far (simulated seconds) the clock may run ahead of it */
+    double rate;        /* events per second, 0: as fast as possible */
+    double duration;    /* seconds of publishing, 0: the whole span */
     int timeout_s;
     pv_loadgen_config_t gen;
     char *props[LG_MAX_PROPS];
@@ -115,33 +115,64 @@ static bool lg_option(lg_opts_t *o, int c, const char *arg)
 {
     double v = 0;
     switch (c) {
-    case 'b': o->bootstrap = arg; return true;
-    case 'a': o->addr_file = arg; return true;
-    case 't': o->topic = arg; return *arg != '\0';
-    case 'o': o->out = arg; return true;
-    case 'e': o->expect = arg; return true;
-    case 'k': o->clock_file = arg; return true;
-    case 'c': o->config = arg; return true;
-    case 'S': o->start = arg; return true;
-    case 'F': o->follow = arg; return strchr(arg, ':') != NULL;
-    case 'L': return lg_number(arg, 1, 1e9, &o->lead_s);
-    case 'r': return lg_number(arg, 0, 1e9, &o->rate);
-    case 'd': return lg_number(arg, 0, 1e9, &o->duration);
-    case 'T': return lg_number(arg, 1, 3600, &v) && (o->timeout_s = (int)v, true);
-    case 'D': return lg_number(arg, 1, 3650, &v) && (o->gen.days = (int)v, true);
-    case 'n': return lg_number(arg, 1, 1e8, &v) && (o->gen.cases = (long)v, true);
-    case 'p': return lg_number(arg, 1, 1e8, &o->gen.events_per_day);
-    case 'u': return lg_number(arg, 1, 1000, &v) && (o->gen.ulbs = (int)v, true);
-    case 'w': return lg_number(arg, 1, 100, &v) && (o->gen.districts = (int)v, true);
-    case 'R': return lg_number(arg, 0, 200, &v) && (o->gen.reject_permille = v ? (int)v : -1, true);
-    case 's': return lg_number(arg, 0, 1e18, &v) && (o->gen.seed = (uint64_t)v, true);
-    case 'm': return (o->gen.mix = pv_loadgen_parse_mix(arg)) != 0;
+    case 'b':
+        o->bootstrap = arg;
+        return true;
+    case 'a':
+        o->addr_file = arg;
+        return true;
+    case 't':
+        o->topic = arg;
+        return *arg != '\0';
+    case 'o':
+        o->out = arg;
+        return true;
+    case 'e':
+        o->expect = arg;
+        return true;
+    case 'k':
+        o->clock_file = arg;
+        return true;
+    case 'c':
+        o->config = arg;
+        return true;
+    case 'S':
+        o->start = arg;
+        return true;
+    case 'F':
+        o->follow = arg;
+        return strchr(arg, ':') != NULL;
+    case 'L':
+        return lg_number(arg, 1, 1e9, &o->lead_s);
+    case 'r':
+        return lg_number(arg, 0, 1e9, &o->rate);
+    case 'd':
+        return lg_number(arg, 0, 1e9, &o->duration);
+    case 'T':
+        return lg_number(arg, 1, 3600, &v) && (o->timeout_s = (int)v, true);
+    case 'D':
+        return lg_number(arg, 1, 3650, &v) && (o->gen.days = (int)v, true);
+    case 'n':
+        return lg_number(arg, 1, 1e8, &v) && (o->gen.cases = (long)v, true);
+    case 'p':
+        return lg_number(arg, 1, 1e8, &o->gen.events_per_day);
+    case 'u':
+        return lg_number(arg, 1, 1000, &v) && (o->gen.ulbs = (int)v, true);
+    case 'w':
+        return lg_number(arg, 1, 100, &v) && (o->gen.districts = (int)v, true);
+    case 'R':
+        return lg_number(arg, 0, 200, &v) && (o->gen.reject_permille = v ? (int)v : -1, true);
+    case 's':
+        return lg_number(arg, 0, 1e18, &v) && (o->gen.seed = (uint64_t)v, true);
+    case 'm':
+        return (o->gen.mix = pv_loadgen_parse_mix(arg)) != 0;
     case 'X':
         if (!strchr(arg, '=') || arg[0] == '=' || o->nprops >= LG_MAX_PROPS)
             return false;
         o->props[o->nprops++] = (char *)arg;
         return true;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -293,11 +324,12 @@ static int lg_configure(lg_t *lg)
         pv_config_set(lg->cfg, "kafka.bootstrap.servers", lg->opt.bootstrap);
     pv_config_set(lg->cfg, "broker.addr_file", lg->opt.addr_file);
     pv_config_default_bootstrap(lg->cfg);
-    lg->topic = lg->opt.topic ? lg->opt.topic
-                              : pv_config_get(lg->cfg, "topics.intake", "pravah.intake");
+    lg->topic =
+        lg->opt.topic ? lg->opt.topic : pv_config_get(lg->cfg, "topics.intake", "pravah.intake");
     if (!pv_config_get(lg->cfg, "kafka.bootstrap.servers", NULL)) {
-        fprintf(stderr, "pravah loadgen: no kafka.bootstrap.servers configured and %s cannot be "
-                        "read (start `pravah broker`, or pass --bootstrap HOST:PORT)\n",
+        fprintf(stderr,
+                "pravah loadgen: no kafka.bootstrap.servers configured and %s cannot be "
+                "read (start `pravah broker`, or pass --bootstrap HOST:PORT)\n",
                 lg->opt.addr_file);
         return -1;
     }
@@ -408,9 +440,10 @@ static int lg_follow(lg_t *lg, pv_time_t at)
         pv_producer_poll(lg->producer, 2);
         lg->advancer_ms = lg_fetch_clock_ms(lg->opt.follow);
         if (lg_now_ms() - lg->last_report_ms >= LG_REPORT_MS) {
-            fprintf(stderr, "pravah loadgen: waiting for the advancer at %s (its clock %lld ms, "
-                            "the next event's %lld ms)\n", lg->opt.follow,
-                    (long long)lg->advancer_ms, (long long)at);
+            fprintf(stderr,
+                    "pravah loadgen: waiting for the advancer at %s (its clock %lld ms, "
+                    "the next event's %lld ms)\n",
+                    lg->opt.follow, (long long)lg->advancer_ms, (long long)at);
             lg->last_report_ms = lg_now_ms();
         }
     }
@@ -471,8 +504,10 @@ static int lg_publish(lg_t *lg)
     lg->t0_ms = lg->last_report_ms = lg_now_ms();
     if (lg->opt.clock_file && lg->opt.follow &&
         (lg->clock_written = lg->advancer_ms = lg_fetch_clock_ms(lg->opt.follow)) < 0) {
-        fprintf(stderr, "pravah loadgen: no pravah_clock_ms at http://%s/metrics (is the advancer "
-                        "running?)\n", lg->opt.follow);
+        fprintf(stderr,
+                "pravah loadgen: no pravah_clock_ms at http://%s/metrics (is the advancer "
+                "running?)\n",
+                lg->opt.follow);
         return 1;
     }
     while (pv_loadgen_next(lg->gen, &ev) == 0) {

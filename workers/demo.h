@@ -2,7 +2,8 @@
  * files: cmd_demo.c (options, start and stop), demo_proc.c (child processes), demo_metrics.c
  * (the advancer's /metrics), demo_source.c (the events), demo_run.c (the simulated days),
  * demo_report.c (the dashboards, alerts and the audit at the end), demo_rejections.c (the
- * rejections by reason), demo_table.c (tables from SQL) and demo_walkthrough.c (the engine walkthrough, `--walkthrough`).
+ * rejections by reason), demo_table.c (tables from SQL) and demo_walkthrough.c (the engine
+ * walkthrough, `--walkthrough`).
  *
  * Ownership: a pv_demo_t is a stack object of pv_cmd_demo; it owns its children, its producer
  * and its scratch directory, and borrows its option strings from argv. Single-threaded (the
@@ -45,22 +46,22 @@ typedef struct pv_demo_counts_s {
 
 typedef struct pv_demo_s {
     pv_demo_opts_t opt;
-    char work[1024];        /* scratch directory */
-    int made_work;          /* created by us: removed at the end unless --keep */
-    char bootstrap[1024];   /* the cluster's address */
-    char conninfo[1200];    /* PostgreSQL */
-    char pgdir[1100];       /* the private server's directory, "" when --pg */
+    char work[1024];      /* scratch directory */
+    int made_work;        /* created by us: removed at the end unless --keep */
+    char bootstrap[1024]; /* the cluster's address */
+    char conninfo[1200];  /* PostgreSQL */
+    char pgdir[1100];     /* the private server's directory, "" when --pg */
     int pg_started;
-    char clock_path[1100];  /* the advancer's clock file */
-    char scripts_pg[4096];  /* path of scripts/pg */
-    int adv_port;           /* the advancer's /metrics port */
+    char clock_path[1100]; /* the advancer's clock file */
+    char scripts_pg[4096]; /* path of scripts/pg */
+    int adv_port;          /* the advancer's /metrics port */
     pv_demo_proc_t broker, advance, project;
     pv_producer_t *producer;
     pv_demo_counts_t n;
     long long consumed_base; /* consumed before the first event (a real cluster may hold more) */
     long long delivery_failed;
     struct pv_demo_expect_s *expect; /* ids of the events expected to fail (demo_report.c) */
-    pv_time_t end;          /* start + days */
+    pv_time_t end;                   /* start + days */
     int64_t wall_start_ms;
 } pv_demo_t;
 

@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 typedef struct pv_demo_metrics_s {
-    long long clock_ms;  /* pravah_clock_ms */
-    long long consumed;  /* pravah_events_consumed_total */
-    long long applied;   /* pravah_events_applied_total */
-    long long rejected;  /* sum of pravah_events_rejected_total{reason} */
-    long long alerts;    /* pravah_alerts_raised_total */
-    long long lag;       /* pravah_consumer_lag */
+    long long clock_ms; /* pravah_clock_ms */
+    long long consumed; /* pravah_events_consumed_total */
+    long long applied;  /* pravah_events_applied_total */
+    long long rejected; /* sum of pravah_events_rejected_total{reason} */
+    long long alerts;   /* pravah_alerts_raised_total */
+    long long lag;      /* pravah_consumer_lag */
 } pv_demo_metrics_t;
 
 /* GET http://127.0.0.1:port/metrics. Returns 0, or -1 when nothing answered in time. */

@@ -113,7 +113,8 @@ static void read_all(int fd, char *out, size_t outlen, pid_t pid, volatile sig_a
     char sink[4096];
     int killed = 0;
     for (;;) {
-        ssize_t r = n + 1 < outlen ? read(fd, out + n, outlen - 1 - n) : read(fd, sink, sizeof sink);
+        ssize_t r =
+            n + 1 < outlen ? read(fd, out + n, outlen - 1 - n) : read(fd, sink, sizeof sink);
         if (r < 0 && errno == EINTR) {
             if (stop && *stop && !killed++)
                 kill(pid, SIGTERM);

@@ -14,7 +14,7 @@
 typedef struct expect_entry_s {
     char *key; /* "case id\nevent id" */
     char *why;
-    int seen;  /* a rejection for it was found */
+    int seen; /* a rejection for it was found */
     struct expect_entry_s *next;
 } expect_entry_t;
 
@@ -181,7 +181,8 @@ long pv_demo_rejections_print(pv_demo_t *d)
         }
     qsort(r.rows, (size_t)r.nrows, sizeof *r.rows, by_count);
     printf("\nRejections by reason (topic pravah.rejected: %ld events, each kept with its bytes "
-           "and reason)\n", r.total);
+           "and reason)\n",
+           r.total);
     printf("  %-20s %8s  %-34s %s\n", "reason", "events", "expected by the generator as",
            "first example (case: message)");
     for (int i = 0; i < r.nrows; i++)

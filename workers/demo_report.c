@@ -64,7 +64,8 @@ static const view_t views[] = {
      " auto_appeals FROM pravah.grievances_by_officer"
      " ORDER BY breached DESC, open DESC, post LIMIT 15",
      "(no grievances)"},
-    {"Court dates due: replies and compliances overdue or due within 7 days (pravah.litigation_due)",
+    {"Court dates due: replies and compliances overdue or due within 7 days "
+     "(pravah.litigation_due)",
      "case|court|due|date|days left|status|with|officer",
      "SELECT case_number, court, due_kind, due_date, days_left, status, with_post, officer_name"
      " FROM pravah.litigation_due ORDER BY due_date, case_id LIMIT 20",
@@ -134,8 +135,9 @@ static int wait_projected(pv_demo_t *d, pv_pg_t *pg)
         if (at != last)
             moved = pv_wall_ms();
         if (at != last && (d->opt.progress || at == end))
-            printf("%sPostgreSQL: %lld of %lld journal records projected%s", d->opt.progress ? "\r" : "",
-                   at < 0 ? 0 : at, end, at == end || !d->opt.progress ? "\n" : "  ");
+            printf("%sPostgreSQL: %lld of %lld journal records projected%s",
+                   d->opt.progress ? "\r" : "", at < 0 ? 0 : at, end,
+                   at == end || !d->opt.progress ? "\n" : "  ");
         fflush(stdout);
         last = at;
         if (at >= end)
@@ -175,6 +177,20 @@ static int print_views(pv_demo_t *d, pv_pg_t *pg)
     return 0;
 }
 
+/* The audit's output: its summary lines, and the first few findings (there may be many). */
+static void print_audit_lines(const char *out)
+{
+    int findings = 0, others = 0;
+    for (const char *p = out; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+        int len = (int)strcspn(p, "\n");
+        int is_finding = strncmp(p, "FINDING", 7) == 0;
+        if (len && (is_finding ? findings++ < 5 : others++ < 20))
+            printf("  %.*s\n", len, p);
+    }
+    if (findings > 5)
+        printf("  ... %d findings in all\n", findings);
+}
+
 /* `pravah audit verify` on the journal, run as a separate process of this very binary. */
 static int run_audit(pv_demo_t *d)
 {
@@ -184,19 +200,10 @@ static int run_audit(pv_demo_t *d)
     snprintf(log, sizeof log, "%s/audit.log", d->work);
     int status = out ? pv_demo_proc_capture(argv, log, out, AUDIT_OUT_MAX, &pv_demo_stop) : -1;
     printf("\n==== Audit: pravah audit verify --bootstrap %s ====\n", d->bootstrap);
-    if (out) {
-        size_t len = strlen(out);
-        while (len && out[len - 1] == '\n')
-            out[--len] = '\0';
-        char *last = strrchr(out, '\n');
-        int findings = 0;
-        for (char *p = strstr(out, "FINDING"); p; p = strstr(p + 1, "FINDING"))
-            if (findings++ < 5)
-                printf("  %.*s\n", (int)strcspn(p, "\n"), p);
-        printf("  %s\n", last ? last + 1 : out);
-    }
-    printf("  %s\n", status == 0 ? "PASSED: every seal, case chain and partition chain verifies"
-                                 : "FAILED");
+    if (out)
+        print_audit_lines(out);
+    printf("  %s\n",
+           status == 0 ? "PASSED: every seal, case chain and partition chain verifies" : "FAILED");
     if (status != 0)
         pv_demo_proc_tail(log, 5);
     free(out);
@@ -212,8 +219,9 @@ static int broker_dropped(const pv_demo_t *d)
     int n = 0;
     while (f && fgets(line, sizeof line, f))
         if (strstr(line, "dropped data") && n++ == 0)
-            fprintf(stderr, "pravah demo: the embedded broker dropped data (%s): run with more "
-                            "--partitions or against a real cluster (--bootstrap)\n  %s",
+            fprintf(stderr,
+                    "pravah demo: the embedded broker dropped data (%s): run with more "
+                    "--partitions or against a real cluster (--bootstrap)\n  %s",
                     d->broker.log, line);
     if (f)
         fclose(f);

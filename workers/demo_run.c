@@ -87,14 +87,18 @@ static int wait_until(pv_demo_t *d, const char *what, until_fn until, long long 
                 return 0;
         }
         if (!pv_demo_proc_alive(&d->advance)) {
-            fprintf(stderr, "\npravah demo: the advancer exited (status %d) while waiting for %s; "
-                            "its log (%s) ends:\n", d->advance.status, what, d->advance.log);
+            fprintf(stderr,
+                    "\npravah demo: the advancer exited (status %d) while waiting for %s; "
+                    "its log (%s) ends:\n",
+                    d->advance.status, what, d->advance.log);
             pv_demo_proc_tail(d->advance.log, 10);
             return -1;
         }
         if (pv_wall_ms() > deadline) {
-            fprintf(stderr, "\npravah demo: timed out after %d s waiting for %s (advancer log: "
-                            "%s)\n", WAIT_S, what, d->advance.log);
+            fprintf(stderr,
+                    "\npravah demo: timed out after %d s waiting for %s (advancer log: "
+                    "%s)\n",
+                    WAIT_S, what, d->advance.log);
             return -1;
         }
         sleep_ms(POLL_MS);
@@ -249,10 +253,9 @@ static int step_keep(step_t *s, const pv_loadgen_event_t *ev)
     c->expect = ev->expect ? copy(&s->arena, ev->expect, strlen(ev->expect)) : NULL;
     c->headers = h;
     for (size_t i = 0; h && i < ev->nheaders; i++)
-        h[i] = (pv_header_t){
-            copy(&s->arena, ev->headers[i].key, strlen(ev->headers[i].key)),
-            copy(&s->arena, ev->headers[i].value, ev->headers[i].value_len),
-            ev->headers[i].value_len};
+        h[i] = (pv_header_t){copy(&s->arena, ev->headers[i].key, strlen(ev->headers[i].key)),
+                             copy(&s->arena, ev->headers[i].value, ev->headers[i].value_len),
+                             ev->headers[i].value_len};
     return h && c->key && c->value ? 0 : -1;
 }
 

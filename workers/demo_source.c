@@ -12,15 +12,15 @@
 #define IST_MIN 330
 
 struct pv_demo_source_s {
-    pv_loadgen_t *gen;  /* the generator, or NULL for a script */
+    pv_loadgen_t *gen; /* the generator, or NULL for a script */
     FILE *script;
     const char *path;
     unsigned long lineno;
     char *line;
     size_t cap;
-    pv_arena_t arena;   /* the current script event */
+    pv_arena_t arena; /* the current script event */
     pv_header_t headers[PV_EVENT_NHEADERS];
-    char *raw;          /* an event that does not decode is sent as its JSON text */
+    char *raw; /* an event that does not decode is sent as its JSON text */
     char *expect;
 };
 

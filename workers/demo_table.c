@@ -64,8 +64,8 @@ static void print_table(const table_t *t, FILE *out)
         for (int c = 0; c < t->ncols; c++) {
             const char *s = t->cells[r * (size_t)t->ncols + (size_t)c];
             int w = (int)width[c], cut = strlen(s) > MAX_WIDTH;
-            fprintf(out, numeric[c] ? " %*.*s%s" : " %-*.*s%s", cut ? w - 1 : w,
-                    cut ? w - 1 : w, s, cut ? "~" : "");
+            fprintf(out, numeric[c] ? " %*.*s%s" : " %-*.*s%s", cut ? w - 1 : w, cut ? w - 1 : w, s,
+                    cut ? "~" : "");
         }
         fprintf(out, "\n");
     }

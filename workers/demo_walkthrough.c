@@ -26,10 +26,11 @@ typedef struct demo_s {
 
 static void demo_usage(FILE *out)
 {
-    fprintf(out, "usage: pravah demo --walkthrough [SCRIPT.jsonl]\n\n"
-                 "Plays a script of events (default $PRAVAH_SCHEMAS/demo/walkthrough.jsonl) through\n"
-                 "the engine on a simulated clock. Script lines: {\"note\": TEXT},\n"
-                 "{\"at\": TIME, \"event\": CLOUDEVENT} or {\"advance\": TIME}.\n");
+    fprintf(out,
+            "usage: pravah demo --walkthrough [SCRIPT.jsonl]\n\n"
+            "Plays a script of events (default $PRAVAH_SCHEMAS/demo/walkthrough.jsonl) through\n"
+            "the engine on a simulated clock. Script lines: {\"note\": TEXT},\n"
+            "{\"at\": TIME, \"event\": CLOUDEVENT} or {\"advance\": TIME}.\n");
 }
 
 static int on_record(void *ctx, const pv_record_t *rec)
@@ -60,8 +61,8 @@ static int on_record(void *ctx, const pv_record_t *rec)
                rec->assignee[0] ? rec->assignee : "-", due, hex);
     } else {
         d->alerts++;
-        printf("  %.16s  %-24s #%-2llu ALERT %s level %u -> %s (desk %s, deadline %.16s)\n",
-               when, rec->case_id, (unsigned long long)rec->seq, pv_record_kind_name(rec->kind),
+        printf("  %.16s  %-24s #%-2llu ALERT %s level %u -> %s (desk %s, deadline %.16s)\n", when,
+               rec->case_id, (unsigned long long)rec->seq, pv_record_kind_name(rec->kind),
                rec->alert_level, rec->alert_target[0] ? rec->alert_target : "(no post)",
                rec->assignee, due);
     }
@@ -86,8 +87,8 @@ static int play_event(demo_t *d, json_t *ev)
     pv_reject_t rej;
     pv_limits_t lim;
     pv_limits_default(&lim);
-    int rc = text ? pv_event_decode_json(text, strlen(text), &lim, &d->arena, &event, &rej)
-                  : PV_ENOMEM;
+    int rc =
+        text ? pv_event_decode_json(text, strlen(text), &lim, &d->arena, &event, &rej) : PV_ENOMEM;
     if (rc == 0)
         rc = pv_store_apply(d->store, &event, d->now, &d->arena, on_record, d, &rej);
     if (rc == PV_EREJECTED) {
@@ -161,7 +162,8 @@ static int check_rebuild(demo_t *d)
         const pv_case_t *live = pv_store_case_at(d->store, i);
         const pv_case_t *again = pv_store_get(fresh, live->id);
         bad = !again || again->seq != live->seq || again->state != live->state ||
-              memcmp(again->hash, live->hash, PV_HASH_LEN) != 0 || again->deadline != live->deadline;
+              memcmp(again->hash, live->hash, PV_HASH_LEN) != 0 ||
+              again->deadline != live->deadline;
         if (bad)
             snprintf(err, sizeof err, "case %s differs after rebuild", live->id);
     }

@@ -78,9 +78,17 @@ typedef struct desk_s {
 } desk_t;
 
 enum { D_DA1, D_DA2, D_SUPT, D_CTM, D_ADC, D_DC, D_SP, D_SDM, D_NODAL, D_FAA, D_DMC, D_COUNT };
-static const char *const district_roles[D_COUNT] = {
-    "DEALING_ASSISTANT", "DEALING_ASSISTANT", "SUPERINTENDENT", "CTM", "ADC", "DC", "SP", "SDM",
-    "NODAL_GRIEVANCE", "FAA", "DMC"};
+static const char *const district_roles[D_COUNT] = {"DEALING_ASSISTANT",
+                                                    "DEALING_ASSISTANT",
+                                                    "SUPERINTENDENT",
+                                                    "CTM",
+                                                    "ADC",
+                                                    "DC",
+                                                    "SP",
+                                                    "SDM",
+                                                    "NODAL_GRIEVANCE",
+                                                    "FAA",
+                                                    "DMC"};
 
 typedef struct district_s {
     const char *code, *office;
@@ -361,7 +369,8 @@ static void make_uuid(gen_t *g, char out[40])
     uint64_t a = rnd(&g->rng), b = rnd(&g->rng);
     snprintf(out, 40, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
              (unsigned)(a >> 16) & 0xffffu, (unsigned)a & 0xfffu,
-             (unsigned)((b >> 48) & 0x3fffu) | 0x8000u, (unsigned long long)(b & 0xffffffffffffull));
+             (unsigned)((b >> 48) & 0x3fffu) | 0x8000u,
+             (unsigned long long)(b & 0xffffffffffffull));
 }
 
 static gev_t *ev_new(gen_t *g, pv_time_t t, const char *action, const char *actor)
@@ -480,9 +489,12 @@ static void stream_put(gen_t *g, const gev_t *e, pv_reject_code_t expect)
         return;
     pv_time_format(e->t, IST_MIN, when);
     pack_data(g, e);
-    const char *parts[H_PAYLOAD] = {e->id, domain_sources[g->domain], e->type, e->subject, when,
+    const char *parts[H_PAYLOAD] = {e->id,   domain_sources[g->domain], e->type, e->subject, when,
                                     e->actor};
-    sev_t s = {.t = e->t, .order = g->order++, .off = g->len, .expect = (uint8_t)expect,
+    sev_t s = {.t = e->t,
+               .order = g->order++,
+               .off = g->len,
+               .expect = (uint8_t)expect,
                .domain = (uint8_t)g->domain};
     size_t need = g->pack.len;
     for (int i = 0; i < H_PAYLOAD; i++)
@@ -561,7 +573,8 @@ static pv_reject_code_t make_reject(gen_t *g, kind_t k, gev_t *c)
     char who[64];
     const char *other;
     switch (k) {
-    case K_DUP: return PV_REJ_DUPLICATE;
+    case K_DUP:
+        return PV_REJ_DUPLICATE;
     case K_UNAUTH:
         snprintf(c->actor, sizeof c->actor, "%s", stranger(g, who));
         return PV_REJ_UNAUTHORIZED;
@@ -740,7 +753,8 @@ static int domain_len(gen_t *g, int domain)
         return chance(&g->rng, 20) ? (int)rnd_in(&g->rng, 1, 5) : (int)rnd_in(&g->rng, 4, 10);
     case DOM_WORKS:
         return chance(&g->rng, 30) ? (int)rnd_in(&g->rng, 1, 7) : (int)rnd_in(&g->rng, 8, 24);
-    case DOM_APPOINTMENT: return (int)rnd_in(&g->rng, 1, 8);
+    case DOM_APPOINTMENT:
+        return (int)rnd_in(&g->rng, 1, 8);
     default:
         return chance(&g->rng, 20) ? (int)rnd_in(&g->rng, 1, 3) : (int)rnd_in(&g->rng, 4, 14);
     }
@@ -781,11 +795,20 @@ static void gen_case(gen_t *g, size_t ncase)
         g->over_actor = NULL; /* no JE posted: nobody to try it */
     case_begin(g, domain, district, len, nrej);
     switch (domain) {
-    case DOM_EFILE: gen_efile(g, t, len); break;
-    case DOM_GRIEVANCE: gen_grievance(g, t, len); break;
-    case DOM_WORKS: gen_works(g, u, t, len); break;
-    case DOM_APPOINTMENT: gen_appointment(g, t, len); break;
-    default: gen_litigation(g, t, len);
+    case DOM_EFILE:
+        gen_efile(g, t, len);
+        break;
+    case DOM_GRIEVANCE:
+        gen_grievance(g, t, len);
+        break;
+    case DOM_WORKS:
+        gen_works(g, u, t, len);
+        break;
+    case DOM_APPOINTMENT:
+        gen_appointment(g, t, len);
+        break;
+    default:
+        gen_litigation(g, t, len);
     }
     case_end(g);
 }
@@ -804,8 +827,8 @@ static void stream_generate(gen_t *g)
     double target = g->cfg.events_per_day * g->cfg.days;
     size_t ncase = 0;
     if (g->cfg.mix & ~(unsigned)PV_LOADGEN_HRMS) {
-        while (!g->failed && (g->cfg.cases > 0 ? ncase < (size_t)g->cfg.cases
-                                               : (double)g->n < target)) {
+        while (!g->failed &&
+               (g->cfg.cases > 0 ? ncase < (size_t)g->cfg.cases : (double)g->n < target)) {
             gen_case(g, ncase);
             ncase++;
         }
@@ -882,14 +905,14 @@ static int load_directory(gen_t *g, char *err, size_t errlen)
 
 static bool config_valid(const pv_loadgen_config_t *c, char *err, size_t errlen)
 {
-    const char *what = c->days < 1 || c->days > 3650           ? "days must be 1..3650"
-                       : c->ulbs < 1 || c->ulbs > 1000         ? "ulbs must be at least 1"
+    const char *what = c->days < 1 || c->days > 3650            ? "days must be 1..3650"
+                       : c->ulbs < 1 || c->ulbs > 1000          ? "ulbs must be at least 1"
                        : c->districts < 1 || c->districts > 100 ? "districts must be at least 1"
                        : c->events_per_day <= 0 || c->events_per_day > 1e8
                            ? "events per day must be positive"
-                       : !(c->mix & PV_LOADGEN_ALL)            ? "the mix names no domain"
-                       : c->reject_permille > 200              ? "rejections are at most 200 per mille"
-                                                               : NULL;
+                       : !(c->mix & PV_LOADGEN_ALL) ? "the mix names no domain"
+                       : c->reject_permille > 200   ? "rejections are at most 200 per mille"
+                                                    : NULL;
     if (what)
         snprintf(err, errlen, "loadgen: %s", what);
     return what == NULL;
@@ -978,7 +1001,8 @@ unsigned pv_loadgen_parse_mix(const char *s)
         if (n == 3 && strncmp(s, "all", 3) == 0)
             mix |= PV_LOADGEN_ALL;
         else {
-            while (d < DOM_COUNT && !(strlen(domain_names[d]) == n && strncmp(s, domain_names[d], n) == 0))
+            while (d < DOM_COUNT &&
+                   !(strlen(domain_names[d]) == n && strncmp(s, domain_names[d], n) == 0))
                 d++;
             if (d == DOM_COUNT)
                 return 0;
@@ -994,8 +1018,8 @@ unsigned pv_loadgen_parse_mix(const char *s)
  * JSON by the same converter the projector uses. */
 int pv_loadgen_event_json(const pv_loadgen_event_t *ev, pv_buf_t *out)
 {
-    static const char *const names[] = {"specversion", "id",    "source", "type",
-                                        "subject",     "time",  "actor"};
+    static const char *const names[] = {"specversion", "id",   "source", "type",
+                                        "subject",     "time", "actor"};
     pv_buf_t mp;
     msgpack_packer pk;
     pv_buf_init(&mp);

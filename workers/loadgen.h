@@ -48,27 +48,27 @@ typedef struct pv_loadgen_config_s {
 } pv_loadgen_config_t;
 
 typedef struct pv_loadgen_event_s {
-    pv_time_t at;                 /* when the portal publishes it (simulated) */
-    const char *key;              /* the Kafka key: the case id */
+    pv_time_t at;    /* when the portal publishes it (simulated) */
+    const char *key; /* the Kafka key: the case id */
     size_t key_len;
-    const pv_header_t *headers;   /* ce_* headers and content-type (CloudEvents binary mode) */
+    const pv_header_t *headers; /* ce_* headers and content-type (CloudEvents binary mode) */
     size_t nheaders;
-    const void *value;            /* the data (msgpack) */
+    const void *value; /* the data (msgpack) */
     size_t value_len;
-    const char *domain;           /* "works", "efile", ... */
-    const char *expect;           /* NULL: should be accepted; else the reason code it must get on
-                                     the rejected topic (pv_reject_code_name: "over_limit",
-                                     "unauthorized", "duplicate", "malformed", "unknown_type") */
+    const char *domain; /* "works", "efile", ... */
+    const char *expect; /* NULL: should be accepted; else the reason code it must get on
+                           the rejected topic (pv_reject_code_name: "over_limit",
+                           "unauthorized", "duplicate", "malformed", "unknown_type") */
 } pv_loadgen_event_t;
 
 /* What the whole stream holds (filled by pv_loadgen_new). */
 typedef struct pv_loadgen_summary_s {
-    size_t events;                              /* all events, rejections included */
-    size_t cases[PV_LOADGEN_NDOMAINS];          /* cases started, by domain (PV_LOADGEN_* order) */
-    size_t domain_events[PV_LOADGEN_NDOMAINS];  /* events by domain */
-    size_t expected[PV_REJ_PRECONDITION + 1];   /* by pv_reject_code_t; [PV_REJ_NONE]: accepted */
-    size_t ulbs, districts;                     /* offices the works / district load ran in */
-    pv_time_t first, last;                      /* times of the first and last event */
+    size_t events;                             /* all events, rejections included */
+    size_t cases[PV_LOADGEN_NDOMAINS];         /* cases started, by domain (PV_LOADGEN_* order) */
+    size_t domain_events[PV_LOADGEN_NDOMAINS]; /* events by domain */
+    size_t expected[PV_REJ_PRECONDITION + 1];  /* by pv_reject_code_t; [PV_REJ_NONE]: accepted */
+    size_t ulbs, districts;                    /* offices the works / district load ran in */
+    pv_time_t first, last;                     /* times of the first and last event */
 } pv_loadgen_summary_t;
 
 /* Fills defaults for every zero field. */

@@ -16,6 +16,7 @@ HOW (docs/AUDIT.md, "What an insider may try"):
                 all computed correctly; MANIFEST, INDEX and DIGEST updated: internally perfect
   reseal        replace a record in the middle and recompute its own hash and phash
   truncate      remove the newest record of a partition, heads updated: internally perfect
+  index         point a case's INDEX.jsonl line at other offsets (records untouched)
 MANIFEST.json, INDEX.jsonl and DIGEST are always recomputed (except amount-naive), so every
 member digest matches: the tampering shows only in the chains, or against the root kept apart.
 Prints what it did on one line.
@@ -203,13 +204,27 @@ def manifest_and_index(members, parts):
     return m
 
 
-def write(path, members, parts, naive):
+def t_index(parts):
+    return "moved a case's index line to other offsets"
+
+
+def mislead_index(members):
+    lines = members["INDEX.jsonl"].decode().splitlines()
+    e = json.loads(lines[0])
+    e["offsets"] = [o + 1 for o in e["offsets"]]
+    lines[0] = json.dumps(e, separators=(",", ":"))
+    members["INDEX.jsonl"] = ("\n".join(lines) + "\n").encode()
+
+
+def write(path, members, parts, naive, how):
     for p, frames in parts.items():
         data = b"".join(be(len(f), 4) + f for f in
                         (record_frame(d) if k == "R" else stub_frame(d) for k, d in frames))
         members["partitions/%05d.rec" % p] = data
     if not naive:
         m = manifest_and_index(members, parts)
+        if how == "index":
+            mislead_index(members)
         text = va.DIGEST_MAGIC.decode()
         for e in m["partitions"]:
             text += "head %d %d %s\n" % (e["partition"], e["head"]["pseq"], e["head"]["phash"])
@@ -227,7 +242,7 @@ def write(path, members, parts, naive):
 
 HOW = {"amount": t_amount, "amount-naive": t_amount, "delete": t_delete,
        "delete-case": t_delete_case, "swap": t_swap, "forge": t_forge, "reseal": t_reseal,
-       "truncate": t_truncate}
+       "truncate": t_truncate, "index": t_index}
 
 
 def main(argv):
@@ -236,7 +251,7 @@ def main(argv):
         return 2
     members, parts = read(argv[0])
     what = HOW[argv[2]](parts)
-    write(argv[1], members, parts, argv[2] == "amount-naive")
+    write(argv[1], members, parts, argv[2] == "amount-naive", argv[2])
     print("%s: %s" % (argv[2], what))
     return 0
 

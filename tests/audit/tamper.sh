@@ -8,6 +8,7 @@
 #   change an amount, delete a record, delete a whole case, swap two records, replace a record
 #   and recompute its own hash: by the chains alone;
 #   an edit without re-sealing DIGEST: by the member digest;
+#   an index line pointing at other records: by the index check;
 #   append a forged record with every hash and chain computed, or cut the newest record: the
 #   archive is internally perfect, so only by the root digest kept apart (--digest).
 . "$(dirname "$0")/archive_lib.sh"
@@ -46,6 +47,7 @@ tamper swap "partition chain broken"
 tamper reseal "partition chain broken"
 tamper forge "is not the one given" "$HONEST"
 tamper truncate "is not the one given" "$HONEST"
+tamper index "INDEX.jsonl: case .*: its partition or offsets differ from the records"
 
 # Re-sealed end to end, the forged and truncated archives are internally consistent: say so (the
 # point of keeping the root apart), and check the C verifier still passes its chains.

@@ -1594,7 +1594,6 @@ int main(int argc, char **argv)
     double per_case = rbd.cases ? TARGET_REBUILD_CASES / (double)rbd.cases : 0;
     double fold_1m = rbd.fold_s * per_case, read_1m = est_read_s * per_case;
     double total_1m = fold_1m + read_1m;
-    double adv_rps = rb.ms > 0 ? (double)rb.records * 1000.0 / (double)rb.ms : 0;
     double adv_cps = rb.ms > 0 ? (double)rb.cases * 1000.0 / (double)rb.ms : 0;
     double adv_1m = adv_cps > 0 ? TARGET_REBUILD_CASES / adv_cps : 0;
     /* From snapshots: decode (measured, 1M) + reading the snapshot bytes of 1M cases at the rate

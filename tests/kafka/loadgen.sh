@@ -9,9 +9,10 @@
 #    the events it sends and at most an hour ahead of the advancer's own clock (its /metrics), so
 #    each event is applied within hours of its time and deadlines fire in earlier batches. Then:
 #    every event the generator marked as one to refuse is on pravah.rejected with exactly that
-#    reason, nothing else is rejected, every other event is in the journal, and the journal holds
-#    events of every domain, the breaches the load is meant to cause (grievances directed by the
-#    FAA after the 21 days, works allotted above the XEN's ceiling) and its HRMS transfers.
+#    reason (among them a TS over the JE's limit and a file closed by another desk), nothing else
+#    is rejected, every other event is in the journal (`pravah audit verify` passes), which holds
+#    events of every domain and SLA breaches and escalations; the stream itself has the steps
+#    that depend on them (the FAA's `direct` after the 21 days) and HRMS transfers.
 . "$(dirname "$0")/lib.sh"
 need_kcat
 command -v curl >/dev/null 2>&1 || { echo "SKIP: curl is not installed"; exit 77; }

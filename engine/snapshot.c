@@ -283,6 +283,9 @@ int pv_snapshot_decode(const void *p, size_t len, const pv_engine_t *eng, pv_sto
                     (unsigned long long)pv_store_case_count(st));
     rd_t r = {(const uint8_t *)p + PV_SNAPSHOT_HEADER_LEN, (const uint8_t *)p + len - PV_HASH_LEN,
               0};
+    /* A case takes at least 60 bytes: a count beyond that is a lie, not a reason to allocate. */
+    if (hdr.ncases > (len - PV_SNAPSHOT_HEADER_LEN) / 60 || pv_store_reserve(st, hdr.ncases))
+        return fail(err, errlen, PV_EFORMAT, "snapshot claims %llu cases", hdr.ncases);
     for (uint32_t i = 0; i < hdr.ncases; i++) {
         pv_case_t c;
         if ((rc = decode_case(&r, eng, &c, err, errlen)))

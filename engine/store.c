@@ -68,9 +68,8 @@ const pv_case_t *pv_store_get(const pv_store_t *st, const char *case_id)
     return get_hashed(st, case_id, pv__id_hash(case_id));
 }
 
-static int grow_index(pv_store_t *st)
+static int resize_index(pv_store_t *st, size_t cap)
 {
-    size_t cap = st->index_cap ? st->index_cap * 2 : 1024;
     uint64_t *old = st->index;
     size_t old_cap = st->index_cap;
     if (!(st->index = calloc(cap, sizeof *st->index))) {
@@ -87,9 +86,13 @@ static int grow_index(pv_store_t *st)
     return 0;
 }
 
-static int grow_cases(pv_store_t *st)
+static int grow_index(pv_store_t *st)
 {
-    size_t cap = st->cap ? st->cap * 2 : 1024;
+    return resize_index(st, st->index_cap ? st->index_cap * 2 : 1024);
+}
+
+static int resize_cases(pv_store_t *st, size_t cap)
+{
     pv_case_t *c = realloc(st->cases, cap * sizeof *c);
     if (!c)
         return PV_ENOMEM;
@@ -104,6 +107,24 @@ static int grow_cases(pv_store_t *st)
     st->queued = q;
     st->cap = cap;
     return 0;
+}
+
+static int grow_cases(pv_store_t *st)
+{
+    return resize_cases(st, st->cap ? st->cap * 2 : 1024);
+}
+
+int pv_store_reserve(pv_store_t *st, size_t n)
+{
+    size_t icap = st->index_cap ? st->index_cap : 1024;
+    while (n * 2 > icap)
+        icap *= 2;
+    int rc = 0;
+    if (n > st->cap)
+        rc = resize_cases(st, n);
+    if (rc == 0 && icap > st->index_cap)
+        rc = resize_index(st, icap);
+    return rc;
 }
 
 /* Keeps the timer entry of the case in slot current with its next_timer. */

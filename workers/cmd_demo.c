@@ -400,14 +400,17 @@ static void stop_all(pv_demo_t *d)
     pv_demo_proc_stop(&d->advance, 10000);
     pv_demo_proc_stop(&d->project, 10000);
     pv_demo_proc_stop(&d->broker, 10000);
+    int pg_stopped = 1;
     if (d->pg_started) {
         char log[1200], out[256];
         char *argv[] = {d->scripts_pg, "stop", d->pgdir, NULL};
         snprintf(log, sizeof log, "%s/pg.log", d->work);
-        if (pv_demo_proc_capture(argv, log, out, sizeof out, NULL) != 0)
-            fprintf(stderr, "pravah demo: scripts/pg stop %s failed (log %s)\n", d->pgdir, log);
+        pg_stopped = pv_demo_proc_capture(argv, log, out, sizeof out, NULL) == 0;
     }
-    if (d->made_work)
+    if (!pg_stopped) /* never pull the data directory from under a running server */
+        fprintf(stderr, "pravah demo: `%s stop %s` failed; %s is left as it is (logs there)\n",
+                d->scripts_pg, d->pgdir, d->work);
+    else if (d->made_work)
         nftw(d->work, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 

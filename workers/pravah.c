@@ -1,6 +1,8 @@
 /* `pravah`: one binary, one subcommand per process role or tool. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -17,10 +19,33 @@ static const pv_command_t commands[] = {
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
+/* An installed binary (cmake --install) finds its schemas in PREFIX/share/pravah/schemas, beside
+ * PREFIX/bin/pravah; a build in the source tree uses the tree's schemas/ (compiled in). */
+static const char *installed_schemas_dir(void)
+{
+    static char dir[4200];
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    snprintf(dir, sizeof dir, "%s/../share/pravah/schemas", exe);
+    return access(dir, R_OK) == 0 ? dir : NULL;
+}
+
 const char *pv_cli_schemas_dir(void)
 {
     const char *env = getenv("PRAVAH_SCHEMAS");
-    return env && *env ? env : PV_DEFAULT_SCHEMAS;
+    if (env && *env)
+        return env;
+    if (access(PV_DEFAULT_SCHEMAS, R_OK) == 0)
+        return PV_DEFAULT_SCHEMAS;
+    const char *installed = installed_schemas_dir();
+    return installed ? installed : PV_DEFAULT_SCHEMAS;
 }
 
 int pv_cli_wants_help(int argc, char **argv)

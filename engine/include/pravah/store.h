@@ -43,6 +43,8 @@ int pv_store_fold(pv_store_t *st, const pv_record_t *rec, pv_arena_t *arena, cha
 /* Snapshots (pravah/snapshot.h): adds a case as it was saved (its timer re-armed from
  * next_timer). Returns 0, PV_EEXIST if the id is in the store already, or PV_ENOMEM. */
 int pv_store_restore(pv_store_t *st, const pv_case_t *c);
+/* Makes room for n cases in all (no reallocation while they are added). 0 or PV_ENOMEM. */
+int pv_store_reserve(pv_store_t *st, size_t n);
 /* Sets the partition chain (the snapshot's last record); the next fold must follow it. */
 void pv_store_set_chain(pv_store_t *st, const pv_chain_t *chain);
 

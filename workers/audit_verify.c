@@ -22,13 +22,24 @@
 #define MAX_PARTITIONS 4096
 #define EXIT_UNREADABLE 2
 
+/* One event id of a case: its hash, and where the id is in verify_t.event_ids. Kept per case
+ * (a case has few events, scanned linearly while its head is in cache) rather than in one big
+ * table whose every probe is a cache miss. */
+typedef struct case_event_s {
+    uint64_t h;
+    size_t off;
+} case_event_t;
+
 typedef struct case_head_s {
     char *id;
+    uint64_t id_hash; /* FNV-1a of id */
     uint64_t seq;
     uint8_t hash[PV_HASH_LEN];
     int is_partial;           /* resumed after records a filtered export left out */
     int is_indexed;           /* INDEX.jsonl has its line */
     int32_t partition;        /* of its records (-2: more than one) */
+    struct case_event_s *events; /* its event records' ids, for "applied twice" */
+    size_t nevents, capevents;
     int64_t *offsets;         /* of its records, as INDEX.jsonl lists them */
     size_t noffsets, capoffsets;
     struct case_head_s *next; /* hash chain of the table */
@@ -39,19 +50,6 @@ typedef struct hash_set_s {
     uint8_t (*slot)[PV_HASH_LEN];
     size_t cap, n;
 } hash_set_t;
-
-/* (case id, event id) pairs, for "event applied twice": open addressing over 64-bit FNV-1a
- * hashes, the pairs themselves ("case\0event\0") back to back in `keys` to confirm a match. */
-typedef struct event_slot_s {
-    uint64_t h; /* 0: empty */
-    size_t off, len;
-} event_slot_t;
-
-typedef struct event_set_s {
-    event_slot_t *slot;
-    size_t cap, n;
-    pv_buf_t keys;
-} event_set_t;
 
 typedef struct verify_s {
     case_head_t **table;
@@ -67,7 +65,7 @@ typedef struct verify_s {
     pv_audit_rules_t *rules;
     hash_set_t stub_hashes;
     FILE *list; /* --list: one line per record */
-    event_set_t events_seen; /* (case, event id) of every event record */
+    pv_buf_t event_ids; /* every event id, NUL-terminated, back to back (see case_event_t) */
 } verify_t;
 
 typedef struct opts_s {
@@ -130,24 +128,50 @@ static int hash_set_has(const hash_set_t *s, const uint8_t h[PV_HASH_LEN])
     return 0;
 }
 
+static uint64_t fnv1a(const char *p)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}
+
+/* Doubles the case table when it holds more cases than buckets (chains stay short). */
+static void case_table_grow(verify_t *v)
+{
+    size_t buckets = 2 * v->buckets;
+    case_head_t **table = calloc(buckets, sizeof *table);
+    if (!table)
+        return;
+    for (size_t i = 0; i < v->buckets; i++)
+        for (case_head_t *c = v->table[i], *next; c; c = next) {
+            next = c->next;
+            c->next = table[c->id_hash & (buckets - 1)];
+            table[c->id_hash & (buckets - 1)] = c;
+        }
+    free(v->table);
+    v->table = table;
+    v->buckets = buckets;
+}
+
 /* The case's head; created when is_new_ok, else NULL for an unknown case. */
 static case_head_t *case_find(verify_t *v, const char *id, int is_new_ok)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = id; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    case_head_t **slot = &v->table[h % v->buckets];
+    uint64_t h = fnv1a(id);
+    case_head_t **slot = &v->table[h & (v->buckets - 1)];
     for (case_head_t *c = *slot; c; c = c->next)
-        if (strcmp(c->id, id) == 0)
+        if (c->id_hash == h && strcmp(c->id, id) == 0)
             return c;
     if (!is_new_ok)
         return NULL;
     case_head_t *c = calloc(1, sizeof *c);
     c->id = strdup(id);
+    c->id_hash = h;
     c->partition = -1;
     c->next = *slot;
     *slot = c;
-    v->cases++;
+    if (++v->cases > v->buckets)
+        case_table_grow(v);
     return c;
 }
 
@@ -157,9 +181,8 @@ static case_head_t *case_head(verify_t *v, const char *id)
 }
 
 /* Where the archive holds the case's records (every frame that decodes, as the writer indexes). */
-static void index_note(verify_t *v, const pv_kafka_msg_t *msg, const char *case_id)
+static void index_note(case_head_t *c, const pv_kafka_msg_t *msg)
 {
-    case_head_t *c = case_head(v, case_id);
     if (c->noffsets == c->capoffsets) {
         size_t cap = c->capoffsets ? 2 * c->capoffsets : 8;
         int64_t *o = realloc(c->offsets, cap * sizeof *o);
@@ -182,11 +205,10 @@ static int resumes_after_stub(verify_t *v, const pv_record_t *rec)
     return 1;
 }
 
-/* Rule 5 for one record; returns the case's head. */
-static case_head_t *check_case_chain(verify_t *v, const pv_kafka_msg_t *msg,
+/* Rule 5 for one record of case c; returns c. */
+static case_head_t *check_case_chain(verify_t *v, case_head_t *c, const pv_kafka_msg_t *msg,
                                      const pv_record_t *rec)
 {
-    case_head_t *c = case_head(v, rec->case_id);
     char why[200];
     if (rec->seq <= c->seq) {
         finding(v, msg, rec->case_id,
@@ -211,56 +233,32 @@ static case_head_t *check_case_chain(verify_t *v, const pv_kafka_msg_t *msg,
     return c;
 }
 
-static uint64_t fnv1a(uint64_t h, const char *p, size_t len)
+/* Adds the event id to case c; returns 1 when the case had it already. */
+static int case_event_add(verify_t *v, case_head_t *c, const char *event_id)
 {
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-    return h;
-}
-
-static void event_set_grow(event_set_t *s)
-{
-    event_set_t t = {.cap = s->cap ? 2 * s->cap : 1 << 18, .keys = s->keys};
-    if (!(t.slot = calloc(t.cap, sizeof *t.slot)))
-        return;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->slot[i].h) {
-            size_t k = s->slot[i].h & (t.cap - 1);
-            while (t.slot[k].h)
-                k = (k + 1) & (t.cap - 1);
-            t.slot[k] = s->slot[i];
-        }
-    t.n = s->n;
-    free(s->slot);
-    *s = t;
-}
-
-/* Adds the pair; returns 1 when it was there already. */
-static int event_set_add(event_set_t *s, const char *case_id, const char *event_id)
-{
-    size_t lc = strlen(case_id) + 1, le = strlen(event_id) + 1;
-    uint64_t h = fnv1a(fnv1a(1469598103934665603ull, case_id, lc), event_id, le) | 1;
-    if (2 * (s->n + 1) > s->cap)
-        event_set_grow(s);
-    if (!s->cap)
-        return 0;
-    size_t k = h & (s->cap - 1);
-    for (; s->slot[k].h; k = (k + 1) & (s->cap - 1))
-        if (s->slot[k].h == h && s->slot[k].len == lc + le &&
-            memcmp(s->keys.data + s->slot[k].off, case_id, lc) == 0 &&
-            memcmp(s->keys.data + s->slot[k].off + lc, event_id, le) == 0)
+    uint64_t h = fnv1a(event_id);
+    for (size_t i = 0; i < c->nevents; i++)
+        if (c->events[i].h == h &&
+            strcmp((const char *)v->event_ids.data + c->events[i].off, event_id) == 0)
             return 1;
-    s->slot[k] = (event_slot_t){h, s->keys.len, lc + le};
-    pv_buf_append(&s->keys, case_id, lc);
-    pv_buf_append(&s->keys, event_id, le);
-    s->n++;
+    if (c->nevents == c->capevents) {
+        size_t cap = c->capevents ? 2 * c->capevents : 8;
+        case_event_t *e = realloc(c->events, cap * sizeof *e);
+        if (!e)
+            return 0;
+        c->events = e;
+        c->capevents = cap;
+    }
+    c->events[c->nevents++] = (case_event_t){h, v->event_ids.len};
+    pv_buf_append(&v->event_ids, event_id, strlen(event_id) + 1);
     return 0;
 }
 
-static void check_event_once(verify_t *v, const pv_kafka_msg_t *msg, const pv_record_t *rec)
+static void check_event_once(verify_t *v, case_head_t *c, const pv_kafka_msg_t *msg,
+                             const pv_record_t *rec)
 {
     char why[400];
-    if (event_set_add(&v->events_seen, rec->case_id, rec->event_id)) {
+    if (case_event_add(v, c, rec->event_id)) {
         snprintf(why, sizeof why, "event %s applied twice (journaled before for this case)",
                  rec->event_id);
         finding(v, msg, rec->case_id, why);
@@ -321,8 +319,9 @@ static int verify_cb(void *ctx, const pv_kafka_msg_t *msg)
         finding(v, msg, NULL, err);
         return 0;
     }
+    case_head_t *c = case_head(v, rec.case_id);
     if (v->is_indexing)
-        index_note(v, msg, rec.case_id);
+        index_note(c, msg);
     if (msg->key_len != strlen(rec.case_id) || memcmp(msg->key, rec.case_id, msg->key_len) != 0)
         finding(v, msg, rec.case_id, "the Kafka key is not the record's case id");
     if (pv_record_verify_seal(&rec, err, sizeof err) != 0)
@@ -331,7 +330,7 @@ static int verify_cb(void *ctx, const pv_kafka_msg_t *msg)
                               rec.phash))
         return 0;
     /* A case whose history the export left out cannot be replayed against the rules. */
-    if (check_case_chain(v, msg, &rec)->is_partial)
+    if (check_case_chain(v, c, msg, &rec)->is_partial)
         v->rules_partial++;
     else
         check_rules(v, msg, &rec);
@@ -339,7 +338,7 @@ static int verify_cb(void *ctx, const pv_kafka_msg_t *msg)
         list_record(v, &rec);
     if (rec.kind == PV_KIND_EVENT) {
         v->events++;
-        check_event_once(v, msg, &rec);
+        check_event_once(v, c, msg, &rec);
     } else {
         v->timers++;
     }
@@ -571,10 +570,10 @@ static void free_verify(verify_t *v)
             next = c->next;
             free(c->id);
             free(c->offsets);
+            free(c->events);
             free(c);
         }
-    free(v->events_seen.slot);
-    pv_buf_close(&v->events_seen.keys);
+    pv_buf_close(&v->event_ids);
     free(v->table);
     free(v->ends);
     free(v->stub_hashes.slot);

@@ -8,7 +8,7 @@
 
 static const pv_command_t commands[] = {
     {"defs", "check, list and draw workflow definitions", pv_cmd_defs},
-    {"demo", "walk cases through the engine on a simulated clock", pv_cmd_demo},
+    {"demo", "ninety days of Haryana through the whole pipeline (--walkthrough: the engine alone)", pv_cmd_demo},
     {"broker", "the embedded development broker (Kafka protocol, in memory)", pv_cmd_broker},
     {"publish", "publish events (JSON lines) to intake", pv_cmd_publish},
     {"loadgen", "the synthetic load of Haryana's offices, to a cluster or a file", pv_cmd_loadgen},

@@ -2,7 +2,8 @@
  * libarchive. Writing stages each partition's frames in an unlinked file beside the target, then
  * writes MANIFEST.json, the partitions, INDEX.jsonl and DIGEST into a temporary file which is
  * synced and linked at the target path (link(2) refuses an existing file, atomically). Reading
- * streams each member once: frames to the callbacks, bytes to SHA-256, then compares with DIGEST. */
+ * streams each member once: frames to the callbacks, bytes to SHA-256, then compares with DIGEST.
+ */
 /* libarchive's <archive.h> is shadowed by ours (connectors/ is on the include path): reach it
  * through its system directory (/usr/include or /usr/local/include). */
 #include <../include/archive.h>
@@ -136,8 +137,7 @@ pv_archive_writer_t *pv_archive_writer_new(const char *path, const char *topic,
     return w;
 }
 
-int pv_archive_writer_partition(pv_archive_writer_t *w, int32_t partition, char *err,
-                                size_t errlen)
+int pv_archive_writer_partition(pv_archive_writer_t *w, int32_t partition, char *err, size_t errlen)
 {
     if (w->nparts && w->parts[w->nparts - 1].partition >= partition) {
         snprintf(err, errlen, "partition %d added after partition %d: ascending order only",
@@ -231,8 +231,8 @@ static int check_open(pv_archive_writer_t *w, const pv_kafka_msg_t *msg, char *e
     return 0;
 }
 
-int pv_archive_writer_add(pv_archive_writer_t *w, const pv_kafka_msg_t *msg,
-                          const pv_record_t *rec, char *err, size_t errlen)
+int pv_archive_writer_add(pv_archive_writer_t *w, const pv_kafka_msg_t *msg, const pv_record_t *rec,
+                          char *err, size_t errlen)
 {
     int rc = check_open(w, msg, err, errlen);
     if (rc)
@@ -383,11 +383,10 @@ static json_t *manifest_partition(const part_t *p)
     pv_hash_hex(p->phash, hex);
     snprintf(name, sizeof name, "partitions/%05d.rec", p->partition);
     return json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:s}}", "partition",
-                     (int)p->partition, "member", name, "first_offset",
-                     (json_int_t)p->first_offset, "last_offset", (json_int_t)p->last_offset,
-                     "records", (json_int_t)p->records, "included", (json_int_t)p->included,
-                     "stubs", (json_int_t)p->stubs, "cases", (json_int_t)p->cases, "head", "pseq",
-                     (json_int_t)p->pseq, "phash", hex);
+                     (int)p->partition, "member", name, "first_offset", (json_int_t)p->first_offset,
+                     "last_offset", (json_int_t)p->last_offset, "records", (json_int_t)p->records,
+                     "included", (json_int_t)p->included, "stubs", (json_int_t)p->stubs, "cases",
+                     (json_int_t)p->cases, "head", "pseq", (json_int_t)p->pseq, "phash", hex);
 }
 
 static char *manifest_text(const pv_archive_writer_t *w)
@@ -436,9 +435,9 @@ static int index_text(const pv_archive_writer_t *w, pv_buf_t *out)
         json_t *offs = json_array();
         for (size_t k = 0; k < all[i]->n; k++)
             json_array_append_new(offs, json_integer(all[i]->offsets[k]));
-        json_t *line = json_pack("{s:s, s:i, s:I, s:o}", "case", all[i]->id, "partition",
-                                 (int)all[i]->partition, "records", (json_int_t)all[i]->n,
-                                 "offsets", offs);
+        json_t *line =
+            json_pack("{s:s, s:i, s:I, s:o}", "case", all[i]->id, "partition",
+                      (int)all[i]->partition, "records", (json_int_t)all[i]->n, "offsets", offs);
         char *s = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         if (s) {
             pv_buf_append(out, s, strlen(s));
@@ -485,8 +484,8 @@ static int write_members(tar_t *t, const pv_archive_writer_t *w, char root[2 * P
         int n = snprintf(line, sizeof line, "root %s\n", root);
         pv_buf_append(&t->digest, line, (size_t)n);
         rc = tar_header(t, "DIGEST", t->digest.len);
-        if (rc == 0 && archive_write_data(t->a, t->digest.data, t->digest.len) !=
-                           (la_ssize_t)t->digest.len)
+        if (rc == 0 &&
+            archive_write_data(t->a, t->digest.data, t->digest.len) != (la_ssize_t)t->digest.len)
             rc = tar_fail(t, "DIGEST");
     }
     free(manifest);
@@ -523,7 +522,10 @@ int pv_archive_writer_finish(pv_archive_writer_t *w, char root[2 * PV_HASH_LEN +
         return PV_EINVAL;
     }
     fchmod(fd, 0444);
-    tar_t t = {.a = archive_write_new(), .mtime = w->created, .path = w->path, .err = err,
+    tar_t t = {.a = archive_write_new(),
+               .mtime = w->created,
+               .path = w->path,
+               .err = err,
                .errlen = errlen};
     pv_buf_init(&t.digest);
     archive_write_set_format_pax_restricted(t.a);
@@ -638,8 +640,8 @@ static int decode_record(const uint8_t *p, size_t len, pv_kafka_msg_t *msg, cons
         p += 4;
         if (vlen != NULL_LEN && (size_t)(end - p) < vlen)
             return -1;
-        msg->headers[i] = (pv_header_t){names[i], vlen == NULL_LEN ? NULL : p,
-                                        vlen == NULL_LEN ? 0 : vlen};
+        msg->headers[i] =
+            (pv_header_t){names[i], vlen == NULL_LEN ? NULL : p, vlen == NULL_LEN ? 0 : vlen};
         p += vlen == NULL_LEN ? 0 : vlen;
     }
     if (end - p < 4)
@@ -659,8 +661,8 @@ static int deliver_frame(reader_t *r, int32_t partition, const uint8_t *p, size_
                          const char **why)
 {
     if (len == STUB_LEN && p[0] == 'S') {
-        pv_archive_stub_t s = {.partition = partition, .offset = (int64_t)get_be(p + 1, 8),
-                               .pseq = get_be(p + 9, 8)};
+        pv_archive_stub_t s = {
+            .partition = partition, .offset = (int64_t)get_be(p + 1, 8), .pseq = get_be(p + 9, 8)};
         memcpy(s.hash, p + 17, PV_HASH_LEN);
         memcpy(s.pprev, p + 17 + PV_HASH_LEN, PV_HASH_LEN);
         memcpy(s.phash, p + 17 + 2 * PV_HASH_LEN, PV_HASH_LEN);
@@ -695,9 +697,8 @@ static int parse_frames(reader_t *r, const char *name, int32_t partition, pv_buf
         if (len == 0 || (rc = deliver_frame(r, partition, buf->data + off + 4, len, &why)) < 0) {
             if (len && !why)
                 return rc; /* a callback's own negative value: stop */
-            problem(r->info, "%s: frame %llu at byte %llu: %s", name,
-                    (unsigned long long)*frame_no, (unsigned long long)(*consumed + off),
-                    why ? why : "empty frame");
+            problem(r->info, "%s: frame %llu at byte %llu: %s", name, (unsigned long long)*frame_no,
+                    (unsigned long long)(*consumed + off), why ? why : "empty frame");
             *bad = 1;
             return 0;
         }
@@ -848,8 +849,9 @@ static void check_member_line(reader_t *r, const char *line, int *seen)
         if (strcmp(r->members[i].name, name) == 0) {
             seen[i] = 1;
             if (strcmp(r->members[i].hex, hex) != 0)
-                problem(r->info, "member %s: its SHA-256 is %s, DIGEST says %s: the member was "
-                                 "changed after the export",
+                problem(r->info,
+                        "member %s: its SHA-256 is %s, DIGEST says %s: the member was "
+                        "changed after the export",
                         name, r->members[i].hex, hex);
             return;
         }
@@ -916,8 +918,8 @@ int pv_archive_scan(const char *path, int32_t partition, pv_partition_cb record_
                     pv_archive_stub_cb stub_cb, void *ctx, pv_archive_info_t *info, char *err,
                     size_t errlen)
 {
-    reader_t r = {.want = partition, .record_cb = record_cb, .stub_cb = stub_cb, .ctx = ctx,
-                  .info = info};
+    reader_t r = {
+        .want = partition, .record_cb = record_cb, .stub_cb = stub_cb, .ctx = ctx, .info = info};
     pv_buf_init(&r.digest);
     struct archive *a = archive_read_new();
     archive_read_support_format_tar(a);

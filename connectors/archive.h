@@ -58,13 +58,13 @@ typedef struct pv_archive_head_s {
 typedef struct pv_archive_info_s {
     int skip_digests; /* input: set to 1 to skip hashing the members (a pass that only needs
                          the records; DIGEST is then not compared, root stays "") */
-    int has_digest;                 /* a DIGEST member was found, last */
+    int has_digest;   /* a DIGEST member was found, last */
     char root[2 * PV_HASH_LEN + 1]; /* root digest computed from DIGEST as read ("" if none) */
     pv_archive_head_t *heads;       /* from DIGEST, in its order */
     size_t nheads;
     char **problems; /* layout and member digest problems, each naming the member */
     size_t nproblems;
-    char *index;             /* INDEX.jsonl as read (NUL-terminated), or NULL */
+    char *index; /* INDEX.jsonl as read (NUL-terminated), or NULL */
     size_t index_len;
     uint64_t records, stubs; /* frames delivered */
     int partitions;          /* partition members read (of the partition asked for) */
@@ -99,8 +99,8 @@ int pv_archive_writer_partition(pv_archive_writer_t *w, int32_t partition, char 
 /* Adds msg as it is on the topic to the open partition. rec is its decoded record (for the index
  * and the head), or NULL when it does not decode (kept all the same: the auditor must see it).
  * Returns 0 or a PV_E* code with err filled (write error). */
-int pv_archive_writer_add(pv_archive_writer_t *w, const pv_kafka_msg_t *msg,
-                          const pv_record_t *rec, char *err, size_t errlen);
+int pv_archive_writer_add(pv_archive_writer_t *w, const pv_kafka_msg_t *msg, const pv_record_t *rec,
+                          char *err, size_t errlen);
 /* Adds a chain stub for a record the filter leaves out (rec decoded from msg). */
 int pv_archive_writer_add_stub(pv_archive_writer_t *w, const pv_kafka_msg_t *msg,
                                const pv_record_t *rec, char *err, size_t errlen);

@@ -39,15 +39,16 @@ typedef struct export_s {
 
 static void export_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: pravah audit export [--bootstrap HOST:PORT] [--topic pravah.journal]\n"
-            "                           [--partition N] [--case-type NAME] [--office ID]\n"
-            "                           [--from TIME] [--to TIME] FILE\n\n"
-            "Writes the journal to FILE, a portable archive (POSIX tar: MANIFEST.json, one member\n"
-            "per partition, INDEX.jsonl, DIGEST), and prints its root digest: keep that apart from\n"
-            "the file. Filters select records (--from/--to: accepted_at in [FROM, TO), RFC 3339 or\n"
-            "YYYY-MM-DD in IST); records left out are kept as chain stubs so the partition chains\n"
-            "still verify. FILE must not exist. See docs/AUDIT.md.\n");
+    fprintf(
+        out,
+        "usage: pravah audit export [--bootstrap HOST:PORT] [--topic pravah.journal]\n"
+        "                           [--partition N] [--case-type NAME] [--office ID]\n"
+        "                           [--from TIME] [--to TIME] FILE\n\n"
+        "Writes the journal to FILE, a portable archive (POSIX tar: MANIFEST.json, one member\n"
+        "per partition, INDEX.jsonl, DIGEST), and prints its root digest: keep that apart from\n"
+        "the file. Filters select records (--from/--to: accepted_at in [FROM, TO), RFC 3339 or\n"
+        "YYYY-MM-DD in IST); records left out are kept as chain stubs so the partition chains\n"
+        "still verify. FILE must not exist. See docs/AUDIT.md.\n");
 }
 
 static int selected(const filter_t *f, const pv_record_t *rec)
@@ -139,8 +140,8 @@ static int export_topic(export_t *x, const pv_kv_t *props, size_t nprops, const 
     if (n < 0)
         return -1;
     if (x->f.partition >= n) {
-        snprintf(x->err, sizeof x->err, "%s has %d partitions: there is no partition %d", topic,
-                 n, x->f.partition);
+        snprintf(x->err, sizeof x->err, "%s has %d partitions: there is no partition %d", topic, n,
+                 x->f.partition);
         return -1;
     }
     int32_t lo = x->f.partition >= 0 ? x->f.partition : 0;
@@ -162,7 +163,8 @@ static int export_topic(export_t *x, const pv_kv_t *props, size_t nprops, const 
 static char *filter_json(const filter_t *f)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "partition", f->partition >= 0 ? json_integer(f->partition) : json_null());
+    json_object_set_new(j, "partition",
+                        f->partition >= 0 ? json_integer(f->partition) : json_null());
     json_object_set_new(j, "case_type", f->case_type ? json_string(f->case_type) : json_null());
     json_object_set_new(j, "office", f->office ? json_string(f->office) : json_null());
     json_object_set_new(j, "from", f->from_text ? json_string(f->from_text) : json_null());
@@ -178,8 +180,8 @@ static int parse_time(const char *opt, const char *text, pv_time_t *out)
 {
     if (pv_time_parse(text, IST_MIN, out) == 0)
         return 0;
-    fprintf(stderr, "pravah audit export: %s '%s': expected YYYY-MM-DD or an RFC 3339 time\n",
-            opt, text);
+    fprintf(stderr, "pravah audit export: %s '%s': expected YYYY-MM-DD or an RFC 3339 time\n", opt,
+            text);
     return -1;
 }
 

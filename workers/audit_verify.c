@@ -35,12 +35,12 @@ typedef struct case_head_s {
     uint64_t id_hash; /* FNV-1a of id */
     uint64_t seq;
     uint8_t hash[PV_HASH_LEN];
-    int is_partial;           /* resumed after records a filtered export left out */
-    int is_indexed;           /* INDEX.jsonl has its line */
-    int32_t partition;        /* of its records (-2: more than one) */
+    int is_partial;              /* resumed after records a filtered export left out */
+    int is_indexed;              /* INDEX.jsonl has its line */
+    int32_t partition;           /* of its records (-2: more than one) */
     struct case_event_s *events; /* its event records' ids, for "applied twice" */
     size_t nevents, capevents;
-    int64_t *offsets;         /* of its records, as INDEX.jsonl lists them */
+    int64_t *offsets; /* of its records, as INDEX.jsonl lists them */
     size_t noffsets, capoffsets;
     struct case_head_s *next; /* hash chain of the table */
 } case_head_t;
@@ -56,15 +56,15 @@ typedef struct verify_s {
     size_t buckets, cases;
     uint64_t records, events, timers, findings, duplicates, stubs, resumed, warnings, notices;
     uint64_t rules_partial; /* records of cases begun before a filtered export's range */
-    int rules_failed; /* a PV_E* code when the rules could not check a record */
-    int is_indexing;  /* note each case's offsets, to check INDEX.jsonl */
-    pv_chain_t chain; /* of the partition being read */
+    int rules_failed;       /* a PV_E* code when the rules could not check a record */
+    int is_indexing;        /* note each case's offsets, to check INDEX.jsonl */
+    pv_chain_t chain;       /* of the partition being read */
     int32_t partition;
     pv_chain_t *ends; /* each partition's chain when its reading ended */
     pv_arena_t arena;
     pv_audit_rules_t *rules;
     hash_set_t stub_hashes;
-    FILE *list; /* --list: one line per record */
+    FILE *list;         /* --list: one line per record */
     pv_buf_t event_ids; /* every event id, NUL-terminated, back to back (see case_event_t) */
 } verify_t;
 
@@ -224,8 +224,8 @@ static case_head_t *check_case_chain(verify_t *v, case_head_t *c, const pv_kafka
                  (unsigned long long)c->seq, (unsigned long long)rec->seq);
         finding(v, msg, rec->case_id, why);
     } else if (rec->seq == c->seq + 1 &&
-               memcmp(rec->prev_hash, c->seq ? c->hash : (uint8_t[PV_HASH_LEN]){0},
-                      PV_HASH_LEN) != 0) {
+               memcmp(rec->prev_hash, c->seq ? c->hash : (uint8_t[PV_HASH_LEN]){0}, PV_HASH_LEN) !=
+                   0) {
         finding(v, msg, rec->case_id, "prev_hash is not the hash of the case's previous record");
     }
     c->seq = rec->seq;
@@ -403,8 +403,8 @@ static int verify_stub_cb(void *ctx, const pv_archive_stub_t *s)
 static int verify_kafka(const pv_kv_t *props, size_t nprops, const opts_t *o, verify_t *v)
 {
     char err[512];
-    pv_audit_source_t src = {.props = props, .nprops = nprops, .topic = o->topic,
-                             .partition = o->partition};
+    pv_audit_source_t src = {
+        .props = props, .nprops = nprops, .topic = o->topic, .partition = o->partition};
     int n = pv_audit_read_journal(&src, verify_any_cb, v, err, sizeof err);
     if (n < 0)
         fprintf(stderr, "pravah audit verify: %s: %s\n", o->topic, err);
@@ -437,8 +437,7 @@ static void check_heads(verify_t *v, const pv_archive_info_t *info)
     }
 }
 
-static void index_finding(verify_t *v, const char *archive, const char *case_id,
-                          const char *why)
+static void index_finding(verify_t *v, const char *archive, const char *case_id, const char *why)
 {
     v->findings++;
     printf("FINDING archive %s: INDEX.jsonl: case %s: %s\n", archive, case_id, why);
@@ -490,8 +489,8 @@ static int verify_archive(const opts_t *o, verify_t *v)
 {
     char err[512];
     pv_archive_info_t info = {0};
-    int rc = pv_archive_scan(o->archive, o->partition, verify_any_cb, verify_stub_cb, v, &info,
-                             err, sizeof err);
+    int rc = pv_archive_scan(o->archive, o->partition, verify_any_cb, verify_stub_cb, v, &info, err,
+                             sizeof err);
     if (rc != 0) {
         fprintf(stderr, "pravah audit verify: %s\n", err);
         pv_archive_info_close(&info);
@@ -552,8 +551,8 @@ static int learn_pass(const opts_t *o, const pv_kv_t *props, size_t nprops, veri
         rc = pv_archive_scan(o->archive, -1, learn_cb, NULL, &l, &info, err, sizeof err);
         pv_archive_info_close(&info);
     } else {
-        pv_audit_source_t src = {.props = props, .nprops = nprops, .topic = o->topic,
-                                 .partition = -1};
+        pv_audit_source_t src = {
+            .props = props, .nprops = nprops, .topic = o->topic, .partition = -1};
         rc = pv_audit_read_journal(&src, learn_cb, &l, err, sizeof err) < 0 ? -1 : 0;
     }
     pv_arena_close(&l.arena);

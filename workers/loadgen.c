@@ -604,6 +604,22 @@ static pv_reject_code_t make_reject(gen_t *g, kind_t k, gev_t *c)
     }
 }
 
+/* When a refused event is sent. A variant of `next` goes at next's own time, just before it (the
+ * stream breaks ties in generation order): the case is then exactly as `next` finds it, so
+ * only the change made to the copy can refuse it. Halfway from the last event would be too
+ * early where the clock moves the case in between: a grievance is handed to the FAA when its
+ * 21 days run out, and the FAA's `direct` is valid only after that, so a mistyped `direct`
+ * sent before it was refused as unauthorized, not malformed. A redelivery of the last event
+ * goes halfway to the next one; with nothing next, within ten minutes of the last. */
+static pv_time_t reject_time(gen_t *g, kind_t k, const gev_t *next)
+{
+    if (!next)
+        return g->last.t + rnd_in(&g->rng, 1, 600) * SEC;
+    if (k == K_DUP)
+        return g->last.t + ((next->t - g->last.t) / 2 / SEC) * SEC;
+    return next->t;
+}
+
 /* Writes one refused event of kind k, built from `next` (the case's next valid event) or, when
  * NULL, from the last valid one. */
 static void put_reject(gen_t *g, kind_t k, const gev_t *next)
@@ -615,9 +631,7 @@ static void put_reject(gen_t *g, kind_t k, const gev_t *next)
         c = g->last; /* same id, same bytes */
     else
         make_uuid(g, c.id);
-    /* between the last valid event and the next one */
-    c.t = next ? g->last.t + ((next->t - g->last.t) / 2 / SEC) * SEC
-               : g->last.t + rnd_in(&g->rng, 1, 600) * SEC;
+    c.t = reject_time(g, k, next);
     pv_reject_code_t expect = make_reject(g, k, &c);
     stream_put(g, &c, expect);
 }
@@ -694,6 +708,8 @@ static void case_end(gen_t *g)
         g->rej[g->nrej++] = (pending_t){0, K_DUP};
         g->want_over = false;
     }
+    if (g->emitted == 0)
+        g->nrej = 0; /* no case was begun (a desk it needs is vacant): nothing to refuse */
     flush_rejects(g, NULL);
 }
 

@@ -60,9 +60,12 @@ static int on_record(void *ctx, const pv_record_t *rec)
     int rc = pv_record_encode(rec, &s->out);
     if (rc)
         return rc;
-    pv_kafka_msg_t msg = {.partition = 0, .offset = (int64_t)s->offset++,
-                          .timestamp_ms = rec->accepted_at, .key = rec->case_id,
-                          .key_len = strlen(rec->case_id), .value = s->out.data,
+    pv_kafka_msg_t msg = {.partition = 0,
+                          .offset = (int64_t)s->offset++,
+                          .timestamp_ms = rec->accepted_at,
+                          .key = rec->case_id,
+                          .key_len = strlen(rec->case_id),
+                          .value = s->out.data,
                           .value_len = s->out.len};
     if (pv_archive_writer_add(s->w, &msg, rec, s->err, sizeof s->err) != 0)
         die("%s", s->err);
@@ -168,8 +171,8 @@ static double child_cpu(void)
            ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
 }
 
-static double run_verify(const char *path, const char *schemas, const char *extra,
-                         char *summary, size_t len, int *status, double *cpu)
+static double run_verify(const char *path, const char *schemas, const char *extra, char *summary,
+                         size_t len, int *status, double *cpu)
 {
     char cmd[16384], log[4200], line[1024];
     snprintf(log, sizeof log, "%s.verify.log", path);
@@ -321,8 +324,8 @@ int main(int argc, char **argv)
     printf("%-18s %.1f MB in %.3f s (%.3f s CPU): %.0f MB/s (%.0f records/s)\n",
            "sha256 of the file", (double)bytes / 1048576.0, sha_s, sha_cpu,
            (double)bytes / 1048576.0 / sha_s, (double)written / sha_s);
-    printf("%-18s %" PRIu64 " records in %.3f s (%.3f s CPU): %.0f records/s\n",
-           "read + decode", decoded, dec_s, dec_cpu, dec_rps);
+    printf("%-18s %" PRIu64 " records in %.3f s (%.3f s CPU): %.0f records/s\n", "read + decode",
+           decoded, dec_s, dec_cpu, dec_rps);
     printf("%-18s %" PRIu64 " records in %.3f s (%.3f s CPU): %.0f records/s (%.2fx read + "
            "decode), %.0f records per CPU second\n",
            "pravah verify", written, ver_s, ver_cpu, ver_rps, ver_rps / dec_rps,

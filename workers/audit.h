@@ -1,6 +1,6 @@
 /* `pravah audit`: what an auditor runs (docs/AUDIT.md). One file per subcommand:
  * audit_verify.c, audit_export.c, audit_replay.c, audit_case.c; the journal is read through
- * audit_source.c from Kafka or from an archive (connectors/archive.c) with the same callback.
+ * audit_source.c from Kafka or from an archive (connectors/journal_archive.c) with the same callback.
  *
  * Ownership: a pv_audit_source_t only borrows its strings and properties. */
 #ifndef PRAVAH_AUDIT_H

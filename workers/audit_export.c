@@ -1,5 +1,5 @@
 /* `pravah audit export`: the journal (all of it, or one partition, case type, office or time
- * range) read from Kafka into a portable archive file (connectors/archive.h, docs/AUDIT.md).
+ * range) read from Kafka into a portable archive file (connectors/journal_archive.h, docs/AUDIT.md).
  *
  * Every exported partition is carried whole: a record the filter selects goes in as it is on the
  * topic; a record it leaves out goes in as a chain stub (pseq, hash, pprev, phash, no body), so
@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "archive.h"
+#include "journal_archive.h"
 #include "audit.h"
 #include "cli.h"
 #include "config.h"

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "archive.h"
+#include "journal_archive.h"
 #include "audit.h"
 
 static int read_kafka(const pv_audit_source_t *src, pv_partition_cb cb, void *ctx, char *err,

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "archive.h"
+#include "journal_archive.h"
 #include "audit.h"
 #include "cli.h"
 #include "config.h"

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "journal_archive.h"
 #include "files.h"
 #include "pravah/arena.h"
 #include "pravah/buf.h"

@@ -56,7 +56,8 @@ hrms/014-grievance-keeps-desk-across-dc-swap
 # (docs/WORKFLOWS.md); the auditor rightly reports that event as applied twice.
 expected_findings() {
     case $1 in
-    hrms/021-duplicate-window-32-ids) echo "FINDING event applied twice: case EMP-100778 event hrms-230-01" ;;
+    hrms/021-duplicate-window-32-ids)
+        echo "FINDING partition 4 offset 34 case EMP-100778: event hrms-230-01 applied twice (journaled before for this case)" ;;
     esac
 }
 
@@ -108,7 +109,7 @@ run_one() {
     kill -TERM "$apid"
     wait "$apid" || verdict "FAIL $name: the advancer did not stop cleanly"
     apid=
-    "$PRAVAH" audit verify --bootstrap "$addr" --list "$D/pipeline.list" >"$D/verify.out" 2>&1
+    "$PRAVAH" audit verify --bootstrap "$addr" --schemas "$D/schemas" --list "$D/pipeline.list" >"$D/verify.out" 2>&1
     vstatus=$?
     # A finding's text may span lines (case id and event id): compare it as one line.
     findings=$(awk '/^FINDING/ { if (f) print f; f = $0; next } f && !/^pravah\.journal:/ { f = f " " $0; next }

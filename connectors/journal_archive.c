@@ -4,9 +4,7 @@
  * synced and linked at the target path (link(2) refuses an existing file, atomically). Reading
  * streams each member once: frames to the callbacks, bytes to SHA-256, then compares with DIGEST.
  */
-/* libarchive's <archive.h> is shadowed by ours (connectors/ is on the include path): reach it
- * through its system directory (/usr/include or /usr/local/include). */
-#include <../include/archive.h>
+#include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "journal_archive.h"
 #include "pravah/buf.h"
 
 #define DIGEST_MAGIC "pravah-archive-digest 1\n"

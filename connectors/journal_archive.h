@@ -16,8 +16,8 @@
  * Ownership: records and stubs passed to callbacks live until the callback returns. A writer owns
  * its staging files and removes them; the archive appears at its path only when finished.
  * Threads: a writer or a read call belongs to one thread. */
-#ifndef PRAVAH_ARCHIVE_H
-#define PRAVAH_ARCHIVE_H
+#ifndef PRAVAH_JOURNAL_ARCHIVE_H
+#define PRAVAH_JOURNAL_ARCHIVE_H
 
 #include <stddef.h>
 #include <stdint.h>

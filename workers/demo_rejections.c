@@ -275,7 +275,7 @@ long pv_demo_rejections_print(pv_demo_t *d)
     }
     if (bad)
         printf("  MISMATCHES: %ld of %lld attempts that had to fail were accepted, %ld refused for "
-               "another reason, %ld events refused that had to pass\n",
+               "another reason, %ld refused that had to pass\n",
                missed, d->n.expected_fail, r.wrong, r.unexpected);
     else
         printf("  all %lld attempts that had to fail were rejected, each for the reason expected, "

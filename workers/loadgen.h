@@ -4,8 +4,13 @@
  * Used by `pravah demo` (on a simulated clock) and `pravah loadgen` (against any cluster).
  *
  * Every event is one the engine accepts when it is applied at (or up to about a day after) its
- * `at` time, unless `expect` names the rejection it must get. Rejections are kept to what
- * `pravah publish` can carry (no truncated bytes), so a --out file replays to the same outcomes.
+ * `at` time, unless `expect` names the rejection it must get, and then it gets exactly that one.
+ * A refused variant of a case's next event (another actor, a mistyped field, ...) carries that
+ * event's time and comes just before it, so it finds the case as the next event does (timers
+ * included); a redelivery repeats the last event's id and bytes, and the same one may be sent
+ * twice: two events, each refused as a duplicate, with the same case id and event id.
+ * Rejections are kept to what `pravah publish` can carry (no truncated bytes), so a --out file
+ * replays to the same outcomes.
  *
  * Ownership: the generator is a heap object freed by pv_loadgen_free; an event returned by
  * pv_loadgen_next points into the generator and is valid until the next call. The whole stream

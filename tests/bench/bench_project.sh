@@ -32,13 +32,28 @@ wait_journal "$accepted" 600
 echo "journal: $accepted records (advancer: $(( accepted * 1000 / ($(now_ms) - t0 + 1) )) events/s incl. start)"
 kill -TERM "$ADV_PID"
 
-# measure NAME DB GROUP: seconds from the partitions' assignment to the last commit.
+# cpu_ticks PID: user + system CPU time of a process in clock ticks (empty when unknown).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+
+# measure NAME DB GROUP: milliseconds from the partitions' assignment to the last commit. The
+# CPU time (ms) of the projector and of its PostgreSQL backend go to $WORK/NAME.cpu: on this
+# shared machine wall times swing by 2x with the load, CPU times much less.
 measure() {
     project "$1" "$2" "$3" "$PORT" --set project.batch_max="$BATCH"
     while ! grep -q 'assigned, starting' "$WORK/$1.err" 2>/dev/null; do sleep 0.01; done
     start=$(now_ms)
+    c0=$(cpu_ticks "$PROJ_PID")
+    bpid=$(q "$2" "SELECT pid FROM pg_stat_activity WHERE datname = '$2'
+                   AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+                   ORDER BY backend_start DESC LIMIT 1")
+    b0=$(cpu_ticks "$bpid")
     while [ "$(metric "$PORT" pravah_projector_records_total)" != "$accepted" ]; do sleep 0.01; done
     end=$(now_ms)
+    c1=$(cpu_ticks "$PROJ_PID")
+    b1=$(cpu_ticks "$bpid")
+    hz=$(getconf CLK_TCK)
+    echo "$(( (${c1:-0} - ${c0:-0}) * 1000 / hz )) $(( (${b1:-0} - ${b0:-0}) * 1000 / hz ))" \
+        >"$WORK/$1.cpu"
     kill -TERM "$PROJ_PID"
     wait "$PROJ_PID"
     echo $((end - start))
@@ -103,5 +118,9 @@ printf '%-44s %10s records/s  (%d records in %d ms)\n' \
     "pravah project (no-op apply_staging)" "$noop_rate" "$accepted" "$noop_ms" \
     "raw binary COPY of the same rows" "$raw_rate" "$accepted" "$raw_ms" \
     "raw COPY + INSERT into transitions (floor)" "$floor_rate" "$accepted" "$floor_ms"
+read -r full_cpu full_pg <"$WORK/full.cpu"
+read -r noop_cpu noop_pg <"$WORK/noop.cpu"
+echo "CPU ms: full: projector $full_cpu, its PostgreSQL backend $full_pg;" \
+     "no-op: projector $noop_cpu, backend $noop_pg"
 echo "ratio: full $ratio% of raw, no-op $noop_ratio% of raw, floor $floor_ratio% of raw (target: >= 50% and >= 50000/s)"
-echo "BENCH name=project records=$accepted batch=$BATCH projected_per_s=$full_rate noop_per_s=$noop_rate raw_copy_per_s=$raw_rate ratio_pct=$ratio floor_per_s=$floor_rate floor_ratio_pct=$floor_ratio"
+echo "BENCH name=project records=$accepted batch=$BATCH projected_per_s=$full_rate noop_per_s=$noop_rate raw_copy_per_s=$raw_rate ratio_pct=$ratio floor_per_s=$floor_rate floor_ratio_pct=$floor_ratio full_pg_cpu_ms=$full_pg full_proj_cpu_ms=$full_cpu"

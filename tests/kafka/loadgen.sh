@@ -4,7 +4,9 @@
 # `pravah loadgen` (issue 6, section 2), on the embedded broker and a real advancer:
 # 1. --help; determinism: the same seed gives an identical --out file, another seed a different
 #    one; the file is what `pravah publish` reads (every line valid).
-# 2. LG_DAYS simulated days (default 30, at LG_PER_DAY events a day, default 400) published by
+# 2. LG_DAYS simulated days (default 30, at LG_PER_DAY events a day, default 400, seed LG_SEED,
+#    default 11, LG_REJECTS per mille refused, default the generator's 10; a redelivery sent
+#    twice is two lines of the same id in both lists) published by
 #    `pravah loadgen --clock-file --follow`, which keeps the advancer's file clock just ahead of
 #    the events it sends and at most an hour ahead of the advancer's own clock (its /metrics), so
 #    each event is applied within hours of its time and deadlines fire in earlier batches. Then:
@@ -18,6 +20,8 @@ need_kcat
 command -v curl >/dev/null 2>&1 || { echo "SKIP: curl is not installed"; exit 77; }
 DAYS=${LG_DAYS:-30}
 PER_DAY=${LG_PER_DAY:-400}
+SEED=${LG_SEED:-11}
+REJECTS=${LG_REJECTS:+--rejects $LG_REJECTS}
 START=2026-04-01T00:00:00+05:30
 CLOCK=$WORK/clock
 
@@ -69,7 +73,8 @@ until rebuilt && [ -n "$(metric pravah_clock_ms)" ]; do
 done
 
 "$PRAVAH" loadgen --bootstrap "$ADDR" --start "$START" --days "$DAYS" --events-per-day "$PER_DAY" \
-    --seed 11 --clock-file "$CLOCK" --follow "127.0.0.1:$PORT" --lead 3600 --expect "$WORK/run.exp" \
+    --seed "$SEED" $REJECTS --clock-file "$CLOCK" --follow "127.0.0.1:$PORT" --lead 3600 \
+    --expect "$WORK/run.exp" \
     >"$WORK/loadgen.out" 2>"$WORK/loadgen.err" ||
     fail "loadgen failed: $(tail -n 3 "$WORK/loadgen.err")"
 cat "$WORK/loadgen.out"
@@ -138,7 +143,7 @@ for p in WMS/ULB- DC- CMW/ APT/ LIT/ EMP-; do
 done
 # What was applied, by type: the same stream written to a file (same seed and start).
 "$PRAVAH" loadgen --out "$WORK/run.jsonl" --start "$START" --days "$DAYS" \
-    --events-per-day "$PER_DAY" --seed 11 >/dev/null 2>&1 || fail "loadgen --out (run) failed"
+    --events-per-day "$PER_DAY" --seed "$SEED" $REJECTS >/dev/null 2>&1 || fail "loadgen --out (run) failed"
 [ "$(wc -l <"$WORK/run.jsonl")" -eq "$sent" ] || fail "the --out stream differs in length from the one sent"
 for t in works.grant_ts works.allot_work works.record_mb efile.forward efile.park \
     efile.attach_receipt grievance.direct grievance.dismiss_appeal appointment.hold \

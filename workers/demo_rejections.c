@@ -18,7 +18,7 @@
 
 #define BUCKETS 4096
 #define MAX_ROWS 64
-#define MAX_SHOWN 5 /* mismatches of each sort printed in full */
+#define MAX_SHOWN 5 /* mismatches printed in full: refusals not marked so, then acceptances */
 
 typedef struct expect_entry_s {
     char *key; /* "case id\nevent id" */
@@ -140,8 +140,8 @@ typedef struct reading_s {
     reason_row_t rows[MAX_ROWS];
     int nrows;
     long total;
-    long wrong;      /* refused, but for another reason than the one marked */
-    long unexpected; /* refused, but not marked (or more often than marked) */
+    long wrong;                 /* refused, but for another reason than the one marked */
+    long unexpected;            /* refused, but not marked (or more often than marked) */
     char shown[MAX_SHOWN][512]; /* the first mismatches, printed after the table */
 } reading_t;
 
@@ -173,8 +173,8 @@ static reason_row_t *reason_row(reading_t *r, const char *code, int code_len, co
 
 /* Keeps the first few mismatches read: what was expected, what came, and the advancer's message
  * (the rest are counted). */
-static void note_mismatch(reading_t *r, const char *what, const pv_kafka_msg_t *m,
-                          const char *code, int code_len, const char *id, int id_len)
+static void note_mismatch(reading_t *r, const char *what, const pv_kafka_msg_t *m, const char *code,
+                          int code_len, const char *id, int id_len)
 {
     int type_len, msg_len;
     const char *type = hdr(m, "ce_type", &type_len);
@@ -183,8 +183,8 @@ static void note_mismatch(reading_t *r, const char *what, const pv_kafka_msg_t *
     if (nth >= 0 && nth < MAX_SHOWN)
         snprintf(r->shown[nth], sizeof r->shown[nth],
                  "  MISMATCH: %s, rejected as %.*s: case %.*s, event %.*s (%.*s): %.*s", what,
-                 code_len, code, (int)(m->key ? m->key_len : 0),
-                 m->key ? (const char *)m->key : "", id_len, id, type_len, type, msg_len, text);
+                 code_len, code, (int)(m->key ? m->key_len : 0), m->key ? (const char *)m->key : "",
+                 id_len, id, type_len, type, msg_len, text);
 }
 
 static int rejected_cb(void *ctx, const pv_kafka_msg_t *m)
@@ -232,8 +232,7 @@ static long print_missed(pv_demo_t *d)
             for (int n = e->seen; n < e->expected; n++)
                 if (missed++ < MAX_SHOWN)
                     printf("  MISMATCH: expected %s, accepted: case %.*s, event %s\n", e->why,
-                           (int)strcspn(e->key, "\n"), e->key,
-                           e->key + strcspn(e->key, "\n") + 1);
+                           (int)strcspn(e->key, "\n"), e->key, e->key + strcspn(e->key, "\n") + 1);
     return missed;
 }
 

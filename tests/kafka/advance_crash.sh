@@ -15,12 +15,16 @@ start_broker --partitions 4
 python3 "$DIR/gen_efile_events.py" "$FILES" >"$WORK/events.jsonl" 2>"$WORK/expected" ||
     fail "generator failed"
 eval "$(cat "$WORK/expected")" # events= accepted= rejected=
-# The load goes in KILLS slices, one published after each restart has its partitions, so every
-# kill lands while the (pipelined, fast) advancer is busy; the rest goes in before the last run.
-split -n "l/$KILLS" -d "$WORK/events.jsonl" "$WORK/slice."
-publish_slice() {
-    "$PRAVAH" publish --bootstrap "$ADDR" "$1" >>"$WORK/publish.out" 2>&1 ||
-        fail "publish failed: $(tail -3 "$WORK/publish.out")"
+# The load goes in KILLS rounds of 10 slices; a round is published in the background, slice by
+# slice, once a restart has its partitions, so each kill lands while events still arrive and the
+# (pipelined, fast) advancer is busy with them.
+split -n "l/$((KILLS * 10))" -a 3 -d "$WORK/events.jsonl" "$WORK/slice."
+publish_round() { # ROUND (0-based)
+    for f in $(ls "$WORK"/slice.* | sed -n "$(($1 * 10 + 1)),$(($1 * 10 + 10))p"); do
+        "$PRAVAH" publish --bootstrap "$ADDR" "$f" >>"$WORK/publish.out" 2>&1 ||
+            fail "publish failed: $(tail -3 "$WORK/publish.out")"
+        sleep 0.05
+    done
 }
 
 # A fixed clock: no timer fires, so the journal's content is a pure function of the intake.
@@ -44,12 +48,12 @@ while [ "$i" -lt "$KILLS" ]; do
     # then kill at a random point: during the rebuild, between batches, or inside one.
     n=0
     while [ "$(rebuilds)" -le "$before" ] && [ "$n" -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
-    slice=$(ls "$WORK"/slice.* | sed -n "$((i + 1))p")
-    publish_slice "$slice" &
-    sleep "$(awk -v s="$i$$" 'BEGIN { srand(s); printf "%.2f", rand() * 0.6 }')"
+    publish_round "$i" &
+    PUB_PID=$!
+    sleep "$(awk -v s="$i$$" 'BEGIN { srand(s); printf "%.2f", rand() * 1.5 }')"
     kill -KILL "$ADV_PID" 2>/dev/null
     wait "$ADV_PID" 2>/dev/null
-    wait # the slice's publisher
+    wait "$PUB_PID" # the round's publisher
     i=$((i + 1))
     echo "kill $i: $(count pravah.journal) journal records, $(count pravah.rejected) rejected so far"
 done

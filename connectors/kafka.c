@@ -62,6 +62,10 @@ const char *pv_kafka_err2str(int err)
 /* librdkafka's own log lines as JSON lines on stderr, like the rest of Pravah's logs. */
 static void json_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+    /* Pravah sets enable.gapless.guarantee on purpose (pv_producer_new, docs/ADVANCER.md); the
+     * "is experimental" warning librdkafka prints for it at every client start is noise. */
+    if (strcmp(fac, "CONFWARN") == 0 && strstr(buf, "enable.gapless.guarantee is experimental"))
+        return;
     static const char *const levels[] = {"error", "error", "error", "error",
                                          "warn",  "info",  "info",  "debug"};
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "level",

@@ -57,7 +57,7 @@ typedef void (*pv_delivery_cb)(void *ctx, void *opaque, int err, const char *err
 pv_producer_t *pv_producer_new(const pv_kv_t *props, size_t nprops, pv_delivery_cb cb, void *ctx,
                                char *err, size_t errlen);
 void pv_producer_free(pv_producer_t *p);
-/* Queues one message. partition -1: by key (librdkafka's default murmur2-random partitioner,
+/* Queues one message. partition -1: by key (librdkafka's default consistent_random partitioner: CRC-32 of the key,
  * the same as Java clients). Returns 0, or a pv_kafka_class_t for the enqueue failure
  * (PV_KAFKA_RETRIABLE when the local queue is full: poll and retry). */
 int pv_producer_send(pv_producer_t *p, const char *topic, int32_t partition, const void *key,

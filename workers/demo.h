@@ -80,7 +80,8 @@ void pv_demo_expect_add(pv_demo_t *d, const char *key, size_t key_len, const cha
                         size_t id_len, const char *why);
 void pv_demo_expect_free(pv_demo_t *d);
 /* demo_rejections.c: prints the rejected topic by reason next to the generator's expectations;
- * returns how many attempts that had to fail were accepted, or -1 when the topic is unreadable. */
+ * returns the number of mismatches (a marked attempt accepted, refused for another reason, or an
+ * unmarked event refused), or -1 when the topic is unreadable. */
 long pv_demo_rejections_print(pv_demo_t *d);
 /* demo_run.c: the producer of intake events (d->producer); 0 or -1 with err filled. */
 int pv_demo_producer_open(pv_demo_t *d, char *err, size_t errlen);

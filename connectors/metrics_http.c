@@ -78,6 +78,15 @@ void pv_metrics_http_stop(pv_metrics_http_t *srv)
     free(srv);
 }
 
+int pv_metrics_listen_public(const char *value)
+{
+    if (strcmp(value, "127.0.0.1") == 0 || strcmp(value, "loopback") == 0)
+        return 0;
+    if (strcmp(value, "0.0.0.0") == 0 || strcmp(value, "any") == 0)
+        return 1;
+    return -1;
+}
+
 void pv_metrics_write(FILE *out, const char *name, const char *type, const char *help,
                       long long value)
 {

@@ -17,6 +17,9 @@ typedef void (*pv_metrics_render_cb)(void *ctx, FILE *out);
  * port, reported by pv_metrics_http_port. Returns NULL on failure. */
 pv_metrics_http_t *pv_metrics_http_start(int port, int public, pv_metrics_render_cb cb, void *ctx);
 int pv_metrics_http_port(const pv_metrics_http_t *srv);
+/* Parses a `*.metrics_listen` setting: "127.0.0.1" or "loopback" (0), "0.0.0.0" or "any" (1:
+ * every interface, for Kubernetes probes and Prometheus). Returns 0 or 1, -1 when unknown. */
+int pv_metrics_listen_public(const char *value);
 void pv_metrics_http_stop(pv_metrics_http_t *srv);
 /* Writes one metric in the Prometheus text format: HELP and TYPE lines, then `name value`. */
 void pv_metrics_write(FILE *out, const char *name, const char *type, const char *help,

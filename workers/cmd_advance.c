@@ -30,7 +30,8 @@ static void advance_usage(FILE *out)
             "  --bootstrap ADDR   kafka.bootstrap.servers (default: var/broker.addr, written by\n"
             "                     `pravah broker`)\n"
             "  --clock SPEC       wall (default) | fixed:TIME | scaled:TIME:FACTOR | file:PATH\n"
-            "  --metrics-port N   Prometheus /metrics on 127.0.0.1:N (default 9464, 0: off)\n"
+            "  --metrics-port N   Prometheus /metrics on 127.0.0.1:N (default 9464, 0: off;\n"
+            "                     --set advance.metrics_listen=0.0.0.0: every interface)\n"
             "  --set KEY=VALUE    any config key, e.g. --set advance.batch_max=5000\n");
 }
 
@@ -108,7 +109,13 @@ int pv_cmd_advance(int argc, char **argv)
         goto out;
     }
     int port = (int)pv_config_int(cfg, "advance.metrics_port", 9464);
-    if (port && !(http = pv_metrics_http_start(port, 0, pv_advancer_render_metrics, adv)))
+    const char *listen = pv_config_get(cfg, "advance.metrics_listen", "127.0.0.1");
+    int public = pv_metrics_listen_public(listen);
+    if (public < 0) {
+        pv_logf("error", "advance.metrics_listen: '%s' is neither 127.0.0.1 nor 0.0.0.0", listen);
+        goto out;
+    }
+    if (port && !(http = pv_metrics_http_start(port, public, pv_advancer_render_metrics, adv)))
         pv_logf("warn", "metrics endpoint on port %d could not start", port);
     pv_logf("info", "advancing %s with %zu workflows; metrics on port %d",
             pv_config_get(cfg, "kafka.bootstrap.servers", "?"), pv_engine_definition_count(eng),

@@ -34,7 +34,8 @@ static void project_usage(FILE *out)
             "                     environment variables)\n"
             "  --migrate          apply schemas/sql/*.sql not yet applied, then project\n"
             "  --migrate-only     apply them and exit\n"
-            "  --metrics-port N   Prometheus /metrics on 127.0.0.1:N (default 9465, 0: off)\n"
+            "  --metrics-port N   Prometheus /metrics on 127.0.0.1:N (default 9465, 0: off;\n"
+            "                     --set project.metrics_listen=0.0.0.0: every interface)\n"
             "  --set KEY=VALUE    any config key, e.g. --set project.batch_max=2000\n");
 }
 
@@ -140,7 +141,13 @@ int pv_cmd_project(int argc, char **argv)
         goto out;
     }
     int port = (int)pv_config_int(cfg, "project.metrics_port", 9465);
-    if (port && !(http = pv_metrics_http_start(port, 0, pv_projector_render_metrics, pj)))
+    const char *listen = pv_config_get(cfg, "project.metrics_listen", "127.0.0.1");
+    int public = pv_metrics_listen_public(listen);
+    if (public < 0) {
+        pv_logf("error", "project.metrics_listen: '%s' is neither 127.0.0.1 nor 0.0.0.0", listen);
+        goto out;
+    }
+    if (port && !(http = pv_metrics_http_start(port, public, pv_projector_render_metrics, pj)))
         pv_logf("warn", "metrics endpoint on port %d could not start", port);
     pv_logf("info", "projecting %s from %s; metrics on port %d",
             pv_config_get(cfg, "topics.journal", "pravah.journal"),

@@ -244,7 +244,9 @@ ports = {"advance": str(config.get("advance.metrics_port")),
 for worker, port in ports.items():
     for path, docs in k8s.items():
         if os.path.basename(path) == worker + ".yaml":
-            found = set(re.findall(r"127\.0\.0\.1:(\d+)", read(path)))
+            text = read(path)
+            found = set(re.findall(r"127\.0\.0\.1:(\d+)", text))
+            found |= set(re.findall(r"^\s+port:\s*(\d+)\s*$", text, re.M))
             if found != {port}:
                 err(f"{path}: probes use ports {sorted(found)}, {worker}.metrics_port is {port}")
     found = set(re.findall(r"127\.0\.0\.1:(\d+)", str(services[worker].get("healthcheck"))))

@@ -49,9 +49,9 @@ def rows_for(b):
                  g("p99_ms"), "pass-through p99 at that rate", g("baseline_p99_ms"),
                  ratio(g("p99_ms"), g("baseline_p99_ms")), "< 100 ms", g("target"))]
     if n == "advance_rebuild":
-        return [(f"restart: rebuild {fmt(g('cases'))} cases, s", g("seconds"),
-                 "reading the journal alone", g("read_s"), ratio(g("seconds"), g("read_s")),
-                 "< 10 s", g("target"))]
+        return [(f"restart: rebuild {fmt(g('cases'))} cases, s (snapshots)", g("seconds"),
+                 "the journal alone (fold + read)", g("journal_only_s"),
+                 ratio(g("seconds"), g("journal_only_s")), "< 10 s", g("target"))]
     if n == "project":
         rate, raw = num(g("projected_per_s")), num(g("raw_copy_per_s"))
         ok = rate is not None and raw and rate >= 50000 and rate / raw >= 0.5

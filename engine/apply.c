@@ -28,8 +28,11 @@ static void fmt_inr(int64_t v, char *out, size_t cap)
     snprintf(out, cap, "%s\u20b9%.39s", v < 0 ? "-" : "", grouped);
 }
 
+/* A new case is created on `create_on` when given (the auditor re-checking a case created on an
+ * older version), else on the newest version loaded. */
 static int resolve_action(const pv_engine_t *eng, const pv_case_t *cur, const pv_event_t *ev,
-                          const pv_def_t **def, const pv_actiondef_t **action, pv_reject_t *rej)
+                          const pv_def_t *create_on, const pv_def_t **def,
+                          const pv_actiondef_t **action, pv_reject_t *rej)
 {
     const char *dot = strrchr(ev->type, '.');
     char wf[PV_CASE_ID_MAX];
@@ -42,7 +45,10 @@ static int resolve_action(const pv_engine_t *eng, const pv_case_t *cur, const pv
         return pv_reject(rej, PV_REJ_INVALID_TRANSITION, "ce_type",
                          "case %s is a %s case; %s does not apply to it", cur->id, cur->def->name,
                          ev->type);
-    *def = cur ? cur->def : pv_engine_definition(eng, wf, 0);
+    if (!cur && create_on && strcmp(create_on->name, wf) != 0)
+        return pv_reject(rej, PV_REJ_INVALID_TRANSITION, "ce_type",
+                         "%s does not belong to workflow %s", ev->type, create_on->name);
+    *def = cur ? cur->def : create_on ? create_on : pv_engine_definition(eng, wf, 0);
     if (!*def)
         return pv_reject(rej, PV_REJ_UNKNOWN_TYPE, "ce_type", "no workflow '%s' is loaded", wf);
     int idx = pv__def_action_index(*def, dot + 1);
@@ -311,9 +317,9 @@ static void fill_record(pv_record_t *rec, const pv_case_t *next, const pv_case_t
     rec->accepted_at = now;
 }
 
-int pv_engine_apply(const pv_engine_t *eng, const pv_case_t *cur, const pv_event_t *ev,
-                    pv_time_t now, pv_case_t *next, pv_record_t *rec, pv_arena_t *arena,
-                    pv_reject_t *rej)
+static int apply_event(const pv_engine_t *eng, const pv_case_t *cur, const pv_def_t *create_on,
+                       const pv_event_t *ev, pv_time_t now, pv_case_t *next, pv_record_t *rec,
+                       pv_arena_t *arena, pv_reject_t *rej)
 {
     const pv_def_t *def = NULL;
     const pv_actiondef_t *a = NULL;
@@ -323,7 +329,7 @@ int pv_engine_apply(const pv_engine_t *eng, const pv_case_t *cur, const pv_event
     pv_case_t tmp;
     char assignee[PV_POST_ID_MAX];
     int rc;
-    if ((rc = resolve_action(eng, cur, ev, &def, &a, rej)) ||
+    if ((rc = resolve_action(eng, cur, ev, create_on, &def, &a, rej)) ||
         (rc = check_state(def, a, cur, ev, rej)) ||
         (rc = resolve_actor(dir, a, ev, &actor, rej)) ||
         (cur && (rc = check_actor_rule(a, cur, &actor, rej))) ||
@@ -372,4 +378,18 @@ int pv_engine_apply(const pv_engine_t *eng, const pv_case_t *cur, const pv_event
     rec->assignee = next->assignee;
     rec->office = next->office;
     return 0;
+}
+
+int pv_engine_apply(const pv_engine_t *eng, const pv_case_t *cur, const pv_event_t *ev,
+                    pv_time_t now, pv_case_t *next, pv_record_t *rec, pv_arena_t *arena,
+                    pv_reject_t *rej)
+{
+    return apply_event(eng, cur, NULL, ev, now, next, rec, arena, rej);
+}
+
+int pv__engine_apply_create_on(const pv_engine_t *eng, const pv_def_t *def, const pv_event_t *ev,
+                               pv_time_t now, pv_case_t *next, pv_record_t *rec,
+                               pv_arena_t *arena, pv_reject_t *rej)
+{
+    return apply_event(eng, NULL, def, ev, now, next, rec, arena, rej);
 }

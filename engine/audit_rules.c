@@ -240,40 +240,6 @@ static bool place_actor(pv_audit_rules_t *r, const pv_record_t *rec, const pv_de
 
 /* ---- events ---- */
 
-static bool has_role(const pv_actiondef_t *a, const char *role)
-{
-    for (size_t i = 0; i < a->nroles; i++)
-        if (strcmp(a->roles[i], role) == 0)
-            return true;
-    return false;
-}
-
-/* A case created on a version that is no longer the newest loaded: pv_engine_apply would create
- * it on the newest, so the creation is checked field by field (action, target, role, post). */
-static void check_creation(pv_audit_rules_t *r, const pv_record_t *rec, const pv_def_t *def,
-                           const pv_actiondef_t *a, verdict_t *v)
-{
-    int st = pv__def_state_index(def, rec->new_state);
-    bool reach = false, citizen = !rec->actor_post[0];
-    for (size_t i = 0; i < a->nto; i++)
-        reach |= a->to[i].state == st;
-    r->stats.structural++;
-    if (!a->from_start)
-        note(v, PV_AUDIT_FINDING, "transition: %s v%d: %s does not create a case", def->name,
-             def->version, a->name);
-    else if (!reach)
-        note(v, PV_AUDIT_FINDING, "transition: %s v%d: %s cannot lead to state '%s'", def->name,
-             def->version, a->name, rec->new_state);
-    if (citizen ? !a->allow_citizen || strcmp(rec->actor_role, "citizen") != 0
-                : !has_role(a, rec->actor_role))
-        note(v, PV_AUDIT_FINDING, "rule unauthorized: role %s may not take action %s (%s v%d)",
-             rec->actor_role, a->name, def->name, def->version);
-    const pv_post_t *p = citizen ? NULL : pv_directory_post(r->postings.dir, rec->actor_post);
-    if (!citizen && (!p || strcmp(p->role, rec->actor_role) != 0))
-        note(v, PV_AUDIT_FINDING, "role: post %s has role %s, the record says %s", rec->actor_post,
-             p ? p->role : "(no such post)", rec->actor_role);
-}
-
 #define DIFF(f) (strcmp(rec->f, out->f) != 0)
 
 /* The record against what the engine journals for the same event. */
@@ -337,14 +303,13 @@ static int check_event(pv_audit_rules_t *r, case_entry_t *e, const pv_record_t *
     bool masked = pv__audit_unmask_identities(a, &ev) > 0;
     if (!place_actor(r, rec, def, v))
         return 0;
-    if (rec->seq == 1 && pv_engine_definition(r->eng, def->name, 0) != def) {
-        check_creation(r, rec, def, a, v);
-        return 0;
-    }
     pv_case_t next;
     pv_record_t out;
-    int rc = pv_engine_apply(r->eng, e->c.seq ? &e->c : NULL, &ev, rec->accepted_at, &next, &out,
-                             &r->arena, &rej);
+    /* A case created before a newer version was loaded is re-created on its own version. */
+    int rc = e->c.seq ? pv_engine_apply(r->eng, &e->c, &ev, rec->accepted_at, &next, &out,
+                                        &r->arena, &rej)
+                      : pv__engine_apply_create_on(r->eng, def, &ev, rec->accepted_at, &next,
+                                                   &out, &r->arena, &rej);
     if (rc == PV_EREJECTED) {
         note(v, PV_AUDIT_FINDING, "rule %s: %s (%s v%d%s%s)", pv_reject_code_name(rej.code),
              rej.message, def->name, def->version, rej.field[0] ? ", field " : "", rej.field);

@@ -46,6 +46,11 @@ int pv__record_finish(pv_record_t *r, pv_case_t *next, pv_arena_t *arena);
 
 /* Copies s into a fixed-size field, truncating. */
 void pv__copy(char *dst, size_t cap, const char *s);
+/* pv_engine_apply for an event that creates a case, on the given definition version instead of
+ * the newest loaded: how the auditor re-checks a case created before a newer version arrived. */
+int pv__engine_apply_create_on(const pv_engine_t *eng, const pv_def_t *def, const pv_event_t *ev,
+                               pv_time_t now, pv_case_t *next, pv_record_t *rec,
+                               pv_arena_t *arena, pv_reject_t *rej);
 
 /* Identity fields (identity.c). */
 int pv__verhoeff_ok(const char *digits);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit_record.h"
 #include "transition.h"
 
 static int fail(char *err, size_t errlen, const pv_record_t *rec, const char *what)
@@ -18,23 +19,8 @@ static int fail(char *err, size_t errlen, const pv_record_t *rec, const char *wh
 /* Turns a record back into the event it journaled (data as journaled, i.e. redacted). */
 static int record_event(const pv_record_t *rec, pv_arena_t *arena, pv_event_t *ev)
 {
-    pv_header_t h[8];
-    size_t n = 0;
-#define HDR(k, v) h[n++] = (pv_header_t){k, v, strlen(v)}
-    HDR("ce_specversion", "1.0");
-    HDR("ce_id", rec->event_id);
-    HDR("ce_source", rec->source);
-    HDR("ce_type", rec->event_type);
-    HDR("ce_subject", rec->case_id);
-    HDR("ce_actor", rec->actor);
-    HDR("content-type", "application/msgpack");
-    if (rec->event_time[0])
-        HDR("ce_time", rec->event_time);
-#undef HDR
-    pv_limits_t lim;
     pv_reject_t rej;
-    pv_limits_default(&lim);
-    return pv_event_decode(h, n, rec->data, rec->data_len, &lim, arena, ev, &rej);
+    return pv__audit_record_event(rec, arena, ev, &rej);
 }
 
 static int fold_event(const pv_def_t *def, pv_case_t *c, const pv_case_t *before, int state,

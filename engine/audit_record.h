@@ -9,7 +9,7 @@
 #include "pravah/engine.h"
 
 /* Rebuilds the event rec journaled (data as journaled: redacted); used by fold and the auditor.
- * code when the record's headers or data do not decode as an event (reason in rej). */
+ * Returns 0 or a negative PV_E* code when the headers or data do not decode (reason in rej). */
 int pv__audit_record_event(const pv_record_t *rec, pv_arena_t *arena, pv_event_t *ev,
                            pv_reject_t *rej);
 

@@ -554,3 +554,8 @@ void pv_reader_free(pv_reader_t *r)
     rd_kafka_destroy(r->rk);
     free(r);
 }
+
+int32_t pv_kafka_partition_for_key(const void *key, size_t key_len, int32_t partitions)
+{
+    return rd_kafka_msg_partitioner_consistent_random(NULL, key, key_len, partitions, NULL, NULL);
+}

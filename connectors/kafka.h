@@ -69,6 +69,9 @@ void pv_producer_poll(pv_producer_t *p, int timeout_ms);
 int pv_producer_flush(pv_producer_t *p, int timeout_ms);
 /* Partition count of a topic (metadata request), or a negative value on failure. */
 int pv_producer_partitions(pv_producer_t *p, const char *topic, int timeout_ms);
+/* The partition librdkafka's default partitioner (consistent_random: CRC-32 of the key modulo
+ * the count) gives a non-empty key: where a case's intake events and journal records live. */
+int32_t pv_kafka_partition_for_key(const void *key, size_t key_len, int32_t partitions);
 
 /* ---- consumer (group member) ---- */
 

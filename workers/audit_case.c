@@ -171,19 +171,6 @@ static int story_cb(void *ctx, const pv_kafka_msg_t *msg)
     return 0;
 }
 
-/* CRC-32 (IEEE 802.3, reflected, as zlib and librdkafka's rd_crc32). */
-static uint32_t crc32_of(const void *p, size_t len)
-{
-    const uint8_t *b = p;
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < len; i++) {
-        c ^= b[i];
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-    }
-    return c ^ 0xffffffffu;
-}
-
 /* The partition librdkafka's consistent / consistent_random partitioner gives the key, or -1
  * when the configuration names another partitioner or the partition count is unknown. */
 static int32_t partition_of_key(const pv_kv_t *props, size_t nprops, const char *topic,
@@ -205,7 +192,7 @@ static int32_t partition_of_key(const pv_kv_t *props, size_t nprops, const char 
     pv_producer_t *meta = pv_producer_new(meta_props, n, NULL, NULL, err, sizeof err);
     int count = meta ? pv_producer_partitions(meta, topic, 10000) : -1;
     pv_producer_free(meta);
-    return count > 0 ? (int32_t)(crc32_of(key, strlen(key)) % (uint32_t)count) : -1;
+    return count > 0 && key[0] ? pv_kafka_partition_for_key(key, strlen(key), count) : -1;
 }
 
 /* Reads the case's records into s. Returns 0 (s->n may be 0: unknown case) or -1 with err.

@@ -55,7 +55,7 @@ ok "restart keeps the data and the port; PRAVAH_PG_FAST=1 turns fsync off"
 "$PG" stop "$PGDIR" || fail "stop"
 
 # An explicit port.
-port=$(( (PGPORT % 30000) + 20001 ))
+port=$(( (PGPORT % 20000) + 10001 )) # below the ephemeral range (32768+): no outgoing connection takes it
 while [ -n "$(ss -Htln "sport = :$port")" ]; do port=$((port + 1)); done
 "$PG" start "$PGDIR" --port "$port" >/dev/null || fail "start --port $port"
 [ "$(PGPORT=$port q -h 127.0.0.1 -c 'SHOW port')" = "$port" ] || fail "--port ignored"

@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,6 +387,24 @@ int64_t pv_consumer_committed(pv_consumer_t *c, const char *topic, int32_t parti
     return off;
 }
 
+int pv_consumer_committed_many(pv_consumer_t *c, const char *topic, const int32_t *partitions,
+                               size_t n, int64_t *offs)
+{
+    if (n == 0)
+        return 0;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(l, topic, partitions[i]);
+    rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, l, 10000);
+    if (!e)
+        for (size_t i = 0; i < n; i++) {
+            rd_kafka_topic_partition_t *tp = &l->elems[i];
+            offs[i] = !tp->err && tp->offset >= 0 ? tp->offset : -1;
+        }
+    rd_kafka_topic_partition_list_destroy(l);
+    return e;
+}
+
 int pv_consumer_pause(pv_consumer_t *c, const char *topic, int32_t partition, int pause)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
@@ -558,4 +577,153 @@ void pv_reader_free(pv_reader_t *r)
 int32_t pv_kafka_partition_for_key(const void *key, size_t key_len, int32_t partitions)
 {
     return rd_kafka_msg_partitioner_consistent_random(NULL, key, key_len, partitions, NULL, NULL);
+}
+
+/* ---- many partitions, one client ---- */
+
+typedef struct ranges_s {
+    pv_range_t *r;
+    size_t n, left, last; /* last: the range of the previous message (messages come in runs) */
+    int64_t *next;        /* per range: the next offset expected */
+    char *finished;
+} ranges_t;
+
+/* One bound (RD_KAFKA_OFFSET_BEGINNING: low, _END: high) of every range, in one ListOffsets
+ * request per leader. */
+static int query_bound(rd_kafka_t *rk, const pv_range_t *r, size_t n, int64_t which, int64_t *out,
+                       char *err, size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(l, r[i].topic, r[i].partition)->offset = which;
+    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, l, 10000);
+    if (e)
+        snprintf(err, errlen, "watermarks of %s [%d] and %zu other partitions: %s", r[0].topic,
+                 r[0].partition, n - 1, rd_kafka_err2str(e));
+    for (size_t i = 0; i < n && !e; i++) {
+        rd_kafka_topic_partition_t *tp = &l->elems[i];
+        if (tp->err || tp->offset < 0) {
+            e = tp->err ? tp->err : RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+            snprintf(err, errlen, "watermarks of %s [%d]: %s", tp->topic, tp->partition,
+                     rd_kafka_err2str(e));
+        } else {
+            out[i] = tp->offset;
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return e ? -1 : 0;
+}
+
+static void range_finish(ranges_t *rs, size_t i)
+{
+    if (rs->finished[i])
+        return;
+    rs->finished[i] = 1;
+    rs->left--;
+    if (rs->r[i].done)
+        rs->r[i].done(rs->r[i].ctx, &rs->r[i]);
+}
+
+/* The range a message belongs to: the previous one's, usually. */
+static ssize_t range_of(ranges_t *rs, const rd_kafka_message_t *m)
+{
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    for (size_t k = 0; k < rs->n; k++) {
+        size_t i = (rs->last + k) % rs->n;
+        if (rs->r[i].partition == m->partition && strcmp(rs->r[i].topic, topic) == 0)
+            return (ssize_t)(rs->last = i);
+    }
+    return -1;
+}
+
+/* One message or event of the read: 0 to go on, -1 on a non-retriable error (err filled). */
+static int range_message(ranges_t *rs, rd_kafka_message_t *m, char *err, size_t errlen)
+{
+    ssize_t i = m->rkt ? range_of(rs, m) : -1;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (i >= 0 && m->offset > rs->next[i])
+            rs->next[i] = m->offset;
+    } else if (m->err) {
+        snprintf(err, errlen, "reading %s [%d]: %s", m->rkt ? rd_kafka_topic_name(m->rkt) : "",
+                 m->partition, rd_kafka_message_errstr(m));
+        return pv_kafka_error_class(m->err) == PV_KAFKA_RETRIABLE ? 0 : -1;
+    } else if (i >= 0 && !rs->finished[i]) {
+        pv_kafka_msg_t msg;
+        fill_msg(m, &msg);
+        rs->next[i] = m->offset + 1;
+        if (m->offset < rs->r[i].end)
+            rs->r[i].rc = rs->r[i].cb(rs->r[i].ctx, &msg);
+    }
+    if (i >= 0 && (rs->next[i] >= rs->r[i].end || rs->r[i].rc))
+        range_finish(rs, (size_t)i);
+    return 0;
+}
+
+/* Assigns every unfinished range at its start offset and reads until all are finished. */
+static int read_ranges(rd_kafka_t *rk, ranges_t *rs, char *err, size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)rs->n);
+    for (size_t i = 0; i < rs->n; i++)
+        if (!rs->finished[i])
+            rd_kafka_topic_partition_list_add(l, rs->r[i].topic, rs->r[i].partition)->offset =
+                rs->next[i];
+    rd_kafka_resp_err_t e = l->cnt ? rd_kafka_assign(rk, l) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        snprintf(err, errlen, "assigning %zu partitions: %s", rs->left, rd_kafka_err2str(e));
+        return -1;
+    }
+    int rc = 0;
+    while (rs->left > 0 && rc == 0) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 1000);
+        if (m) {
+            rc = range_message(rs, m, err, errlen);
+            rd_kafka_message_destroy(m);
+        }
+    }
+    return rc;
+}
+
+int pv_ranges_read(const pv_kv_t *props, size_t nprops, pv_range_t *r, size_t n, char *err,
+                   size_t errlen)
+{
+    ranges_t rs = {.r = r, .n = n, .left = n};
+    int64_t *low = calloc(n ? n : 1, sizeof *low);
+    rs.next = calloc(n ? n : 1, sizeof *rs.next);
+    rs.finished = calloc(n ? n : 1, 1);
+    rd_kafka_t *rk = NULL;
+    int rc = -1;
+    if (!low || !rs.next || !rs.finished) {
+        snprintf(err, errlen, "out of memory reading %zu partitions", n);
+        goto out;
+    }
+    if (n == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (!(rk = plain_consumer(props, nprops, err, errlen)))
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        r[i].rc = 0;
+    if (query_bound(rk, r, n, RD_KAFKA_OFFSET_BEGINNING, low, err, errlen) != 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) /* the high watermark lands in r[i].end */
+        low[i] = low[i] > r[i].from ? low[i] : r[i].from;
+    if (query_bound(rk, r, n, RD_KAFKA_OFFSET_END, rs.next, err, errlen) != 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        r[i].end = rs.next[i];
+        rs.next[i] = low[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        if (rs.next[i] >= r[i].end)
+            range_finish(&rs, i);
+    rc = read_ranges(rk, &rs, err, errlen);
+out:
+    if (rk)
+        rd_kafka_destroy(rk);
+    free(low);
+    free(rs.next);
+    free(rs.finished);
+    return rc;
 }

@@ -108,6 +108,11 @@ typedef void (*pv_commit_cb)(void *ctx, int err);
 void pv_consumer_on_commit(pv_consumer_t *c, pv_commit_cb cb, void *ctx);
 /* The group's committed offset of a partition (the next offset to read), or -1 when none. */
 int64_t pv_consumer_committed(pv_consumer_t *c, const char *topic, int32_t partition);
+/* The group's committed offsets of n partitions of topic in one request: offs[i] is the next
+ * offset to read of partitions[i], or -1 when none. Returns 0, or a librdkafka error code (offs
+ * untouched). */
+int pv_consumer_committed_many(pv_consumer_t *c, const char *topic, const int32_t *partitions,
+                               size_t n, int64_t *offs);
 /* Pauses or resumes fetching one partition (back-pressure). */
 int pv_consumer_pause(pv_consumer_t *c, const char *topic, int32_t partition, int pause);
 /* Leaves the group cleanly (revoke callbacks run). */
@@ -140,6 +145,34 @@ int pv_partition_read(const pv_kv_t *props, size_t nprops, const char *topic, in
 int pv_partition_read_from(const pv_kv_t *props, size_t nprops, const char *topic,
                            int32_t partition, int64_t from, int64_t *end_out, pv_partition_cb cb,
                            void *ctx, char *err, size_t errlen);
+/* ---- reading many partitions with one client (rebuild on assignment) ---- */
+
+/* One partition to read: [from, end) of topic/partition. The caller fills topic (borrowed for
+ * the call), partition, from (clamped to the low watermark), cb, ctx and optionally done; the
+ * read fills end and rc. */
+typedef struct pv_range_s pv_range_t;
+/* Called once per range when it is finished (reached end, or cb stopped it), on the caller's
+ * thread, while the other ranges go on being fetched in librdkafka's threads. */
+typedef void (*pv_range_done_cb)(void *ctx, pv_range_t *range);
+struct pv_range_s {
+    const char *topic;
+    int32_t partition;
+    int64_t from;
+    pv_partition_cb cb;    /* every message of [from, end), in offset order */
+    pv_range_done_cb done; /* NULL: none */
+    void *ctx;             /* passed to cb and done */
+    int64_t end;           /* out: the high watermark measured at the start */
+    int rc;                /* out: the non-zero value cb returned, which ended this range; else 0 */
+};
+/* Reads every range with ONE consumer: one connection set, one watermark query per bound for all
+ * partitions, every partition assigned at once and fetched in parallel by librdkafka, until each
+ * reaches the high watermark measured at the start. Messages of different ranges interleave;
+ * within a range they come in order. A callback that returns non-zero ends only its own range.
+ * Returns 0, or -1 with err filled when the read itself failed (watermarks, a non-retriable
+ * fetch error). Runs on the caller's thread; callbacks too. */
+int pv_ranges_read(const pv_kv_t *props, size_t nprops, pv_range_t *ranges, size_t n, char *err,
+                   size_t errlen);
+
 /* Low and high watermarks of a partition. */
 int pv_kafka_watermarks(const pv_kv_t *props, size_t nprops, const char *topic, int32_t partition,
                         int64_t *low, int64_t *high, char *err, size_t errlen);

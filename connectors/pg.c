@@ -14,6 +14,7 @@ struct pv_pg_s {
     char *conninfo;
     char sqlstate[6];
     unsigned seed; /* back-off jitter: differs between processes */
+    uint64_t session; /* successful connects so far */
 };
 
 /* Server notices ("relation already exists, skipping") are not errors: not printed. */
@@ -71,7 +72,13 @@ int pv_pg_connect(pv_pg_t *pg, char *err, size_t errlen)
         return PV_PG_LOST;
     }
     PQsetNoticeReceiver(pg->conn, quiet_notices, NULL);
+    pg->session++;
     return 0;
+}
+
+uint64_t pv_pg_session(const pv_pg_t *pg)
+{
+    return pg->session;
 }
 
 int pv_pg_is_connected(const pv_pg_t *pg)

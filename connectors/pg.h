@@ -43,6 +43,9 @@ void pv_pg_free(pv_pg_t *pg);
 /* One connection attempt (closing any previous connection). Returns 0 or PV_PG_LOST with the
  * server's or libpq's message in err. */
 int pv_pg_connect(pv_pg_t *pg, char *err, size_t errlen);
+/* Counts successful connects (0: never connected): session state (temporary tables, prepared
+ * statements) made when it had another value is gone. */
+uint64_t pv_pg_session(const pv_pg_t *pg);
 /* Non-zero when the connection is up as far as libpq knows. */
 int pv_pg_is_connected(const pv_pg_t *pg);
 

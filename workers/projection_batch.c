@@ -1,11 +1,15 @@
-/* The batch writer of the projector: decode, encode staging rows, one transaction per batch.
- * See projection_batch.h and docs/PROJECTOR.md. */
+/* The batch writer of the projector: decode, then one transaction per batch, either the
+ * one-write projection (projection_apply.c, the default) or the reference staging design
+ * (0002's apply_staging). See projection_batch.h and docs/PROJECTOR.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "msgpack_json.h"
+#include "projection_apply.h"
 #include "projection_batch.h"
+#include "projection_domains.h"
+#include "projection_state.h"
 #include "pravah/arena.h"
 #include "pravah/buf.h"
 #include "pravah/record.h"
@@ -14,9 +18,12 @@
 typedef struct item_s {
     int32_t partition;
     int64_t offset;
-    size_t row_off, row_len; /* its line in `rows` (row_len 0 when it cannot be projected) */
+    size_t row_off, row_len; /* sql mode: its line in `rows` (0 when it cannot be projected) */
     size_t raw_off, raw_len; /* the message value in `raw` */
     const char *reason;      /* why it cannot be projected (arena), NULL when it can */
+    const pv_record_t *rec;  /* c mode: the decoded record (arena) */
+    const char *json;        /* c mode: its data as JSON (arena) */
+    size_t json_len;
 } item_t;
 
 struct pv_projection_batch_s {
@@ -28,6 +35,14 @@ struct pv_projection_batch_s {
     pv_buf_t rows, raw, json, sql;
     pv_arena_t arena;
     uint64_t splits;
+    pv_projection_mode_t mode;
+    int64_t expect[PV_PROJECTION_MAX_PARTITIONS]; /* what projector_offsets holds (fencing) */
+    pv_proj_state_t *state;                       /* c mode */
+    pv_proj_apply_t *apply;
+    pv_domains_t *domains;
+    pv_proj_rec_t *recs;
+    size_t caprecs;
+    uint64_t session; /* the pv_pg_session the batch tables were made in */
 };
 
 /* ---- staging rows ---- */
@@ -120,7 +135,35 @@ static item_t *push_item(pv_projection_batch_t *b, const pv_kafka_msg_t *msg)
     return it;
 }
 
-/* Decodes and checks one journal message into a staging row; on failure fills reason. */
+/* c mode: keeps the decoded record and its data as JSON in the arena; on failure fills reason. */
+static int keep_record(pv_projection_batch_t *b, item_t *it, const pv_record_t *rec, char *reason,
+                       size_t len)
+{
+    if (rec->seq > INT64_MAX || rec->pseq > INT64_MAX || rec->def_version > INT32_MAX ||
+        rec->alert_level > INT32_MAX) {
+        snprintf(reason, len, "transitions row: %s", pv_strerror(PV_ERANGE));
+        return -1;
+    }
+    pv_buf_reset(&b->json);
+    int rc = pv_msgpack_to_json(rec->data, rec->data_len, &b->json);
+    if (rc != 0) {
+        snprintf(reason, len, "transitions row: data: %s", pv_strerror(rc));
+        return -1;
+    }
+    pv_record_t *copy = pv_arena_memdup(&b->arena, rec, sizeof *rec);
+    it->json = pv_arena_strndup(&b->arena, (const char *)b->json.data, b->json.len);
+    it->json_len = b->json.len;
+    it->rec = copy;
+    if (!copy || !it->json) {
+        snprintf(reason, len, "out of memory");
+        it->rec = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Decodes and checks one journal message into a staging row (sql mode) or a kept record (c
+ * mode); on failure fills reason. */
 static int decode(pv_projection_batch_t *b, const pv_kafka_msg_t *msg, item_t *it, char *reason,
                   size_t len)
 {
@@ -138,6 +181,8 @@ static int decode(pv_projection_batch_t *b, const pv_kafka_msg_t *msg, item_t *i
         snprintf(reason, len, "key: the Kafka key is not the record's case_id '%s'", rec.case_id);
         return -1;
     }
+    if (b->mode == PV_PROJECTION_C)
+        return keep_record(b, it, &rec, reason, len);
     size_t old = b->rows.len;
     int rc = encode_row(b, msg->partition, msg->offset, &rec);
     if (rc != 0) {
@@ -160,7 +205,7 @@ int pv_projection_batch_add(pv_projection_batch_t *b, const pv_kafka_msg_t *msg)
         return PV_ENOMEM;
     if (decode(b, msg, it, reason, sizeof reason) != 0)
         it->reason = pv_arena_strndup(&b->arena, reason, strlen(reason));
-    if (it->reason == NULL && it->row_len == 0)
+    if (it->reason == NULL && it->row_len == 0 && it->rec == NULL)
         it->reason = "out of memory"; /* strndup failed: still recorded, never dropped */
     return 0;
 }
@@ -213,35 +258,46 @@ static int copy_errors(pv_projection_batch_t *pb, pv_pg_t *pg, size_t lo, size_t
     return rc ? (rc < 0 ? PV_PG_FATAL : rc) : 0;
 }
 
-/* The statement that ends a batch: apply the staging rows, store the next offset of every
- * partition in the range, tell the dashboards, commit. */
-static int finish_sql(pv_projection_batch_t *b, size_t lo, size_t hi, size_t nrec)
+/* Appends the fenced store of the next offset of every partition in items[lo..hi)
+ * (pravah.store_offsets, 0008), the NOTIFY and the COMMIT. */
+static int offsets_sql(pv_projection_batch_t *b, size_t lo, size_t hi, size_t nrec)
 {
     pv_buf_t *s = &b->sql;
     char line[768];
     int64_t next[PV_PROJECTION_MAX_PARTITIONS];
+    pv_buf_t parts, expect, nexts;
     memset(next, 0xff, sizeof next); /* -1: not in the range */
     for (size_t i = lo; i < hi; i++)
         next[b->items[i].partition] = b->items[i].offset + 1;
-    pv_buf_reset(s);
-    const char *head = "SELECT pravah.apply_staging();\n"
-                       "INSERT INTO pravah.projector_offsets (consumer_group, topic, "
-                       "topic_partition, next_offset) VALUES ";
-    int rc = pv_buf_append(s, head, strlen(head)), first = 1;
+    pv_buf_init(&parts);
+    pv_buf_init(&expect);
+    pv_buf_init(&nexts);
+    int rc = 0, first = 1;
     for (int32_t p = 0; p < PV_PROJECTION_MAX_PARTITIONS && rc == 0; p++) {
         if (next[p] < 0)
             continue;
-        int n = snprintf(line, sizeof line, "%s(%s, %s, %d, %lld)", first ? "" : ", ", b->group_lit,
-                         b->topic_lit, p, (long long)next[p]);
-        rc = pv_buf_append(s, line, (size_t)n);
+        const char *sep = first ? "" : ",";
+        int n = snprintf(line, sizeof line, "%s%d", sep, p);
+        rc = pv_buf_append(&parts, line, (size_t)n);
+        n = snprintf(line, sizeof line, "%s%lld", sep, (long long)b->expect[p]);
+        rc = rc ? rc : pv_buf_append(&expect, line, (size_t)n);
+        n = snprintf(line, sizeof line, "%s%lld", sep, (long long)next[p]);
+        rc = rc ? rc : pv_buf_append(&nexts, line, (size_t)n);
         first = 0;
     }
-    int n = snprintf(line, sizeof line,
-                     "\nON CONFLICT (consumer_group, topic, topic_partition) DO UPDATE SET "
-                     "next_offset = EXCLUDED.next_offset, updated_at = now();\n"
-                     "NOTIFY pravah_projection, '%zu';\nCOMMIT",
-                     nrec);
+    int n = snprintf(line, sizeof line, "SELECT pravah.store_offsets(%s, %s, '{", b->group_lit,
+                     b->topic_lit);
     rc = rc ? rc : pv_buf_append(s, line, (size_t)n);
+    rc = rc ? rc : pv_buf_append(s, parts.data, parts.len);
+    rc = rc ? rc : pv_buf_append(s, "}', '{", 6);
+    rc = rc ? rc : pv_buf_append(s, expect.data, expect.len);
+    rc = rc ? rc : pv_buf_append(s, "}', '{", 6);
+    rc = rc ? rc : pv_buf_append(s, nexts.data, nexts.len);
+    n = snprintf(line, sizeof line, "}');\nNOTIFY pravah_projection, '%zu';\nCOMMIT", nrec);
+    rc = rc ? rc : pv_buf_append(s, line, (size_t)n);
+    pv_buf_close(&parts);
+    pv_buf_close(&expect);
+    pv_buf_close(&nexts);
     return rc ? rc : pv_buf_append(s, "", 1); /* NUL: the buffer is used as a C string */
 }
 
@@ -253,34 +309,101 @@ static size_t count_records(const pv_projection_batch_t *b, size_t lo, size_t hi
     return n;
 }
 
-/* One transaction. Returns 0 or a pv_pg_class_t (rolled back when still connected). */
-static int apply_range(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t hi, char *err,
-                       size_t errlen)
+/* sql mode: COPY into staging_records, then apply_staging() (the reference design). */
+static int write_staging(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t hi, char *err,
+                         size_t errlen)
 {
-    size_t off, len, nrec = count_records(b, lo, hi);
+    size_t off, len;
     row_span(b, lo, hi, &off, &len);
-    if (finish_sql(b, lo, hi, nrec) != 0) {
+    pv_buf_reset(&b->sql);
+    if (pv_buf_append(&b->sql, "SELECT pravah.apply_staging();\n", 31) != 0) {
         snprintf(err, errlen, "out of memory");
         return PV_PG_FATAL;
     }
-    int rc = len ? pv_pg_copy(pg, "BEGIN; COPY pravah.staging_records FROM STDIN",
-                              b->rows.data + off, len, err, errlen)
-                 : pv_pg_exec(pg, "BEGIN", err, errlen);
+    return len ? pv_pg_copy(pg, "BEGIN; COPY pravah.staging_records FROM STDIN",
+                            b->rows.data + off, len, err, errlen)
+               : pv_pg_exec(pg, "BEGIN", err, errlen);
+}
+
+/* c mode: the session's batch tables, once per connection. */
+static int batch_tables(pv_projection_batch_t *b, pv_pg_t *pg, char *err, size_t errlen)
+{
+    if (b->session == pv_pg_session(pg))
+        return 0;
+    int rc = pv_pg_exec(pg, "SELECT pravah.create_batch_tables()", err, errlen);
+    if (rc == 0)
+        b->session = pv_pg_session(pg);
+    return rc;
+}
+
+/* c mode: classify and fold in C, COPY straight into transitions and the batch tables. */
+static int write_direct(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t hi, char *err,
+                        size_t errlen)
+{
+    if (hi - lo > b->caprecs) {
+        pv_proj_rec_t *r = realloc(b->recs, (hi - lo) * sizeof *r);
+        if (!r) {
+            snprintf(err, errlen, "out of memory");
+            return PV_PG_FATAL;
+        }
+        b->recs = r;
+        b->caprecs = hi - lo;
+    }
+    for (size_t i = lo; i < hi; i++) {
+        const item_t *it = &b->items[i];
+        b->recs[i - lo] = (pv_proj_rec_t){it->partition, it->offset, it->reason ? NULL : it->rec,
+                                          it->json, it->json_len};
+    }
+    int rc = batch_tables(b, pg, err, errlen);
+    rc = rc ? rc
+            : pv_proj_apply_build(b->apply, b->state, b->domains, pg, b->recs, hi - lo, err,
+                                  errlen);
+    rc = rc ? rc : pv_pg_exec(pg, "BEGIN", err, errlen);
+    rc = rc ? rc : pv_proj_apply_copy(b->apply, b->domains, pg, err, errlen);
+    pv_buf_reset(&b->sql);
+    if (rc == 0 && pv_proj_apply_sql(b->apply, &b->sql) != 0) {
+        snprintf(err, errlen, "out of memory");
+        rc = PV_PG_FATAL;
+    }
+    return rc;
+}
+
+/* One transaction. Returns 0 or a pv_pg_class_t (rolled back when still connected), or
+ * PV_PROJECTION_FENCED. */
+static int apply_range(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t hi, char *err,
+                       size_t errlen)
+{
+    size_t nrec = count_records(b, lo, hi);
+    int rc = b->mode == PV_PROJECTION_C ? write_direct(b, pg, lo, hi, err, errlen)
+                                        : write_staging(b, pg, lo, hi, err, errlen);
     if (rc == 0 && nrec < hi - lo)
         rc = copy_errors(b, pg, lo, hi, err, errlen);
+    if (rc == 0 && offsets_sql(b, lo, hi, nrec) != 0) {
+        snprintf(err, errlen, "out of memory");
+        rc = PV_PG_FATAL;
+    }
     if (rc == 0)
         rc = pv_pg_exec(pg, (const char *)b->sql.data, err, errlen);
+    if (rc != 0 && strcmp(pv_pg_sqlstate(pg), "PVF01") == 0)
+        rc = PV_PROJECTION_FENCED;
     if (rc != 0 && pv_pg_is_connected(pg)) {
         char e2[256];
         pv_pg_exec(pg, "ROLLBACK", e2, sizeof e2);
     }
+    if (rc != 0 && b->state)
+        pv_proj_state_clear(b->state); /* whatever was read may be stale after a failure */
+    if (rc == 0 && b->mode == PV_PROJECTION_C && pv_proj_apply_commit(b->apply, b->state) != 0)
+        pv_proj_state_clear(b->state);
     return rc;
 }
 
 static void committed(pv_projection_batch_t *b, size_t lo, size_t hi)
 {
-    for (size_t i = lo; i < hi && b->cb; i++)
-        b->cb(b->ctx, b->items[i].partition, b->items[i].offset, b->items[i].reason);
+    for (size_t i = lo; i < hi; i++) {
+        b->expect[b->items[i].partition] = b->items[i].offset + 1;
+        if (b->cb)
+            b->cb(b->ctx, b->items[i].partition, b->items[i].offset, b->items[i].reason);
+    }
     b->first = hi;
 }
 
@@ -301,9 +424,11 @@ static int apply_split(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t 
         if (it->reason)
             return PV_PG_FATAL; /* projection_errors itself refused it */
         char reason[600];
-        snprintf(reason, sizeof reason, "apply_staging: %s", err);
+        snprintf(reason, sizeof reason, "%s: %s",
+                 b->mode == PV_PROJECTION_C ? "apply_batch" : "apply_staging", err);
         it->reason = pv_arena_strndup(&b->arena, reason, strlen(reason));
         it->row_len = 0;
+        it->rec = NULL;
         if (!it->reason)
             return PV_PG_FATAL;
         return apply_split(b, pg, lo, hi, err, errlen);
@@ -394,6 +519,15 @@ pv_projection_batch_t *pv_projection_batch_new(const char *group, const char *to
     }
     b->cb = cb;
     b->ctx = ctx;
+    b->mode = PV_PROJECTION_C;
+    b->state = pv_proj_state_new(0);
+    b->apply = pv_proj_apply_new();
+    b->domains = pv_domains_new();
+    if (!b->state || !b->apply || !b->domains) {
+        snprintf(err, errlen, "out of memory");
+        pv_projection_batch_free(b);
+        return NULL;
+    }
     pv_arena_init(&b->arena, 256 * 1024);
     pv_buf_init(&b->rows);
     pv_buf_init(&b->raw);
@@ -407,10 +541,30 @@ void pv_projection_batch_free(pv_projection_batch_t *b)
     if (!b)
         return;
     free(b->items);
+    free(b->recs);
+    pv_proj_state_free(b->state);
+    pv_proj_apply_free(b->apply);
+    pv_domains_free(b->domains);
     pv_buf_close(&b->rows);
     pv_buf_close(&b->raw);
     pv_buf_close(&b->json);
     pv_buf_close(&b->sql);
     pv_arena_close(&b->arena);
     free(b);
+}
+
+void pv_projection_batch_set_mode(pv_projection_batch_t *b, pv_projection_mode_t mode)
+{
+    b->mode = mode;
+}
+
+void pv_projection_batch_expect(pv_projection_batch_t *b, int32_t partition, int64_t next_offset)
+{
+    if (partition >= 0 && partition < PV_PROJECTION_MAX_PARTITIONS)
+        b->expect[partition] = next_offset;
+}
+
+void pv_projection_batch_forget(pv_projection_batch_t *b)
+{
+    pv_proj_state_clear(b->state);
 }

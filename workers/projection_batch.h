@@ -1,8 +1,10 @@
 /* The projector's batch writer, without a Kafka consumer: journal messages go in (add), one
- * PostgreSQL transaction per batch comes out (write): COPY into pravah.staging_records, COPY the
- * messages that cannot be projected into pravah.projection_errors, SELECT
- * pravah.apply_staging(), upsert pravah.projector_offsets for (group, topic), NOTIFY
- * pravah_projection, COMMIT (docs/PROJECTOR.md "One batch, one transaction"). A batch SQL
+ * PostgreSQL transaction per batch comes out (write): the records COPYed straight into
+ * pravah.transitions and their per-case fold into the session's batch tables, merged by
+ * pravah.apply_batch() (or, in the reference mode, COPY into pravah.staging_records and
+ * pravah.apply_staging()); COPY the messages that cannot be projected into
+ * pravah.projection_errors; the fenced store of pravah.projector_offsets for (group, topic);
+ * NOTIFY pravah_projection; COMMIT (docs/PROJECTOR.md "One batch, one transaction"). A batch SQL
  * refuses with a data error is split in halves until the record at fault is found; it goes to
  * projection_errors with the server's message. Used by `pravah project` (workers/projector.c)
  * and `pravah audit replay` (workers/audit_replay.c).
@@ -23,6 +25,18 @@
 #define PV_PROJECTION_MAX_PARTITIONS 256
 
 typedef struct pv_projection_batch_s pv_projection_batch_t;
+
+/* How a batch is applied (`project.apply`): PV_PROJECTION_C, the default, decides and folds in C
+ * and writes each record once (projection_apply.c, 0008's apply_batch); PV_PROJECTION_SQL stages
+ * the records and runs 0002's apply_staging(), the reference the tests compare the default
+ * against. Both give the same tables. */
+typedef enum { PV_PROJECTION_C = 0, PV_PROJECTION_SQL } pv_projection_mode_t;
+
+/* pv_projection_batch_write's answer when pravah.projector_offsets does not hold what this batch
+ * expected for one of its partitions: another projector wrote it. Nothing of the range landed;
+ * read the stored offsets again, tell the batch (pv_projection_batch_expect), drop what is
+ * already stored (pv_projection_batch_drop_committed) and write again. */
+#define PV_PROJECTION_FENCED 100
 
 /* Called once per message after the transaction holding it committed, in order: reason is NULL
  * when the record went to the staging table, else why it went to projection_errors (borrowed
@@ -57,6 +71,18 @@ int pv_projection_batch_write(pv_projection_batch_t *b, pv_pg_t *pg, char *err, 
  * their COMMIT landed before the connection dropped. Returns how many were dropped. The
  * callback is not called for them. */
 size_t pv_projection_batch_drop_committed(pv_projection_batch_t *b, const int64_t *stored);
+
+/* Sets the mode (before the first write; default PV_PROJECTION_C). */
+void pv_projection_batch_set_mode(pv_projection_batch_t *b, pv_projection_mode_t mode);
+
+/* The next offset pravah.projector_offsets holds for a partition (0: no row), as read by the
+ * caller at assignment and after a reconnect or a fence. Each write is fenced on it (0008's
+ * store_offsets); the batch advances it itself on every commit. */
+void pv_projection_batch_expect(pv_projection_batch_t *b, int32_t partition, int64_t next_offset);
+
+/* Forgets the cached view of PostgreSQL (case and partition heads): after a rebalance, or
+ * anything else that may have written the projection. */
+void pv_projection_batch_forget(pv_projection_batch_t *b);
 
 /* Forgets every pending message (none of it is in PostgreSQL). */
 void pv_projection_batch_reset(pv_projection_batch_t *b);

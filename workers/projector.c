@@ -21,7 +21,7 @@ typedef struct part_s {
 
 typedef struct metrics_s {
     atomic_llong records, errors, skipped, batches, batch_size_sum, batch_size_last, batch_us_sum,
-        batch_us_last, age_ms_last, lag, pg_up, reconnects, splits;
+        batch_us_last, age_ms_last, lag, pg_up, reconnects, splits, fenced;
 } metrics_t;
 
 struct pv_projector_s {
@@ -98,8 +98,11 @@ static int load_offsets(pv_projector_t *pj)
                              "SELECT topic_partition, next_offset FROM pravah.projector_offsets "
                              "WHERE consumer_group = $1 AND topic = $2",
                              2, params, offset_row_cb, pj, err, sizeof err);
-        if (rc == 0)
+        if (rc == 0) {
+            for (int32_t id = 0; id < MAX_PARTITIONS; id++)
+                pv_projection_batch_expect(pj->batch, id, pj->parts[id].stored);
             return 0;
+        }
         if (rc != PV_PG_LOST && rc != PV_PG_RETRY) {
             pv_log("error", "cannot read pravah.projector_offsets (`pravah project --migrate`?)",
                    "error", err, NULL);
@@ -193,6 +196,15 @@ static int flush(pv_projector_t *pj)
                    "error", err, NULL);
             if (wait_for_pg(pj) != 0 || drop_committed(pj) != 0)
                 return -1;
+        } else if (rc == PV_PROJECTION_FENCED) {
+            /* Another projector of the group wrote one of these partitions (a rebalance not yet
+             * seen here): take PostgreSQL's word for where they are and carry on from there. */
+            pv_log("warn", "batch fenced: another projector wrote the partition; reloading",
+                   "error", err, NULL);
+            atomic_fetch_add(&pj->m.fenced, 1);
+            pv_projection_batch_forget(pj->batch);
+            if (drop_committed(pj) != 0)
+                return -1;
         } else if (rc == PV_PG_FATAL || rc == PV_PG_DATA) {
             pv_log("error", "batch cannot be written", "error", err, NULL);
             pj->fatal = 1;
@@ -251,6 +263,7 @@ static void on_rebalance(void *ctx, pv_consumer_t *c, int assigned, const char *
     (void)topic;
     pv_projector_t *pj = ctx;
     if (assigned) {
+        pv_projection_batch_forget(pj->batch); /* another projector may have written meanwhile */
         assign(pj, c, ids, n);
         return;
     }
@@ -334,7 +347,16 @@ static int read_config(pv_projector_t *pj, const pv_config_t *cfg, char *err, si
     pj->retry_max_ms = (int)pv_config_int(cfg, "project.retry_max_ms", 5000);
     if (pj->batch_max < 1)
         pj->batch_max = 1;
+    const char *apply = pv_config_get(cfg, "project.apply", "c");
+    if (strcmp(apply, "c") != 0 && strcmp(apply, "sql") != 0) {
+        snprintf(err, errlen, "project.apply: '%s' is neither 'c' (the default: classify and fold "
+                 "in C, one write per record) nor 'sql' (the reference: staging and "
+                 "apply_staging)", apply);
+        return -1;
+    }
     pj->batch = pv_projection_batch_new(pj->group, pj->topic, on_committed, pj, err, errlen);
+    if (pj->batch && strcmp(apply, "sql") == 0)
+        pv_projection_batch_set_mode(pj->batch, PV_PROJECTION_SQL);
     return pj->batch ? 0 : -1;
 }
 
@@ -382,12 +404,16 @@ void pv_projector_render_metrics(void *ctx, FILE *out)
 {
     metrics_t *m = &((pv_projector_t *)ctx)->m;
     pv_metrics_write(out, "pravah_projector_records_total", "counter",
-           "Journal records committed to pravah.staging_records and applied.",
+           "Journal records committed to the projection (applied, or kept as duplicates, forks "
+           "or late records).",
            atomic_load(&m->records));
     pv_metrics_write(out, "pravah_projector_errors_total", "counter",
            "Journal records written to pravah.projection_errors instead.", atomic_load(&m->errors));
     pv_metrics_write(out, "pravah_projector_skipped_total", "counter",
            "Messages below the stored offset (redelivered), skipped.", atomic_load(&m->skipped));
+    pv_metrics_write(out, "pravah_projector_fenced_total", "counter",
+           "Batches refused because another projector had written the partition.",
+           atomic_load(&m->fenced));
     pv_metrics_write(out, "pravah_projector_batches_total", "counter", "Batches committed.",
            atomic_load(&m->batches));
     pv_metrics_write(out, "pravah_projector_batch_size_sum", "counter", "Sum of batch sizes (messages).",

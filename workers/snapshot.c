@@ -27,12 +27,6 @@ int pv_snapshot_topic_send(const char *id, int32_t partition, const uint8_t *p, 
     return 0;
 }
 
-typedef struct assembly_s {
-    pv_buf_t cur, *best;
-    char id[128];
-    size_t next, total; /* next chunk expected in cur, of total */
-} assembly_t;
-
 /* Copies header `key` into out as a string; 0 if absent or too long. */
 static int header_str(const pv_kafka_msg_t *m, const char *key, char *out, size_t cap)
 {
@@ -45,9 +39,22 @@ static int header_str(const pv_kafka_msg_t *m, const char *key, char *out, size_
     return 0;
 }
 
-static int chunk_cb(void *ctx, const pv_kafka_msg_t *m)
+void pv_snapshot_assembly_init(pv_snapshot_assembly_t *a, pv_buf_t *out)
 {
-    assembly_t *a = ctx;
+    memset(a, 0, sizeof *a);
+    a->best = out;
+    pv_buf_init(&a->cur);
+    pv_buf_reset(out);
+}
+
+void pv_snapshot_assembly_close(pv_snapshot_assembly_t *a)
+{
+    pv_buf_close(&a->cur);
+}
+
+int pv_snapshot_assembly_cb(void *ctx, const pv_kafka_msg_t *m)
+{
+    pv_snapshot_assembly_t *a = ctx;
     char id[128], chunk[48];
     size_t i, n;
     if (!header_str(m, "pravah-snapshot-id", id, sizeof id) ||
@@ -65,9 +72,10 @@ static int chunk_cb(void *ctx, const pv_kafka_msg_t *m)
     if (pv_buf_append(&a->cur, m->value, m->value_len) != 0)
         return 1;
     if (++a->next == a->total) {
-        pv_buf_reset(a->best);
-        if (pv_buf_append(a->best, a->cur.data, a->cur.len) != 0)
-            return 1;
+        pv_buf_t older = *a->best; /* the complete one becomes the best, without a copy */
+        *a->best = a->cur;
+        a->cur = older;
+        pv_buf_reset(&a->cur);
         a->id[0] = '\0'; /* complete: the next snapshot starts at its chunk 0 */
     }
     return 0;
@@ -76,12 +84,12 @@ static int chunk_cb(void *ctx, const pv_kafka_msg_t *m)
 int pv_snapshot_topic_latest(const pv_kv_t *props, size_t nprops, const char *topic,
                              int32_t partition, pv_buf_t *out, char *err, size_t errlen)
 {
-    assembly_t a = {.best = out};
-    pv_buf_init(&a.cur);
-    pv_buf_reset(out);
-    int rc = pv_partition_read(props, nprops, topic, partition, chunk_cb, &a, err, errlen);
+    pv_snapshot_assembly_t a;
+    pv_snapshot_assembly_init(&a, out);
+    int rc = pv_partition_read(props, nprops, topic, partition, pv_snapshot_assembly_cb, &a, err,
+                               errlen);
     if (rc > 0)
         snprintf(err, errlen, "out of memory assembling a snapshot of %s [%d]", topic, partition);
-    pv_buf_close(&a.cur);
+    pv_snapshot_assembly_close(&a);
     return rc ? -1 : 0;
 }

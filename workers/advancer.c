@@ -1,8 +1,10 @@
 /* pravah advance: poll, decide, emit, commit. See advancer.h and docs/ADVANCER.md. */
 #include <msgpack.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "advancer.h"
@@ -68,6 +70,7 @@ struct pv_advancer_s {
     const char *t_intake, *t_journal, *t_rejected, *t_directory, *t_snapshots, *group;
     int64_t batch_max, batch_ms;
     int64_t snap_every;     /* journal records per partition between snapshots; 0: off */
+    int64_t rebuild_threads; /* snapshot decoder threads during a rebuild; 0: none */
     uint64_t snap_serial;
     pv_producer_t *prod;
     pv_consumer_t *cons;
@@ -391,14 +394,45 @@ static void note_done(partition_t *p, int64_t offset)
     p->done[p->ndone++] = offset;
 }
 
+/* One assignment's rebuild, shared by its partitions: the arena's reset count and timings. */
+typedef struct rebuild_set_s {
+    pv_advancer_t *adv;
+    uint64_t folded;       /* records decoded since the arena's last reset */
+    int64_t t0_us, t1_us, t2_us; /* start; committed offsets read; first read done */
+    struct decoders_s *decoders; /* snapshots read go to them; NULL: decoded on this thread */
+    size_t nthreads;             /* decoding threads, this one included */
+} rebuild_set_t;
+
 typedef struct rebuild_s {
     pv_advancer_t *adv;
+    rebuild_set_t *set;
     partition_t *p;
+    int32_t id;
     int64_t records;
-    const pv_snapshot_info_t *snap; /* the snapshot the tail continues; NULL: the whole journal */
-    int verified;                   /* its last record was found in the journal */
+    pv_buf_t snap_bytes;              /* the latest complete snapshot read */
+    pv_snapshot_assembly_t assembly;
+    pv_snapshot_info_t si;
+    pv_store_t *snap_store;           /* decoded from it, not yet checked against the journal */
+    const pv_snapshot_info_t *snap;   /* the snapshot the tail continues; NULL: the whole journal */
+    int verified;                     /* its last record was found in the journal */
+    size_t ndone_rejected;            /* entries of p->done that came from the rejected topic */
+    uint64_t snap_len;                /* bytes of the snapshot read */
+    int64_t decode_us;                /* CPU time spent decoding it */
+    char why[300];                    /* why the snapshot is not used; "": there was none */
     char err[300];
 } rebuild_t;
+
+static int64_t clock_us(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t mono_us(void)
+{
+    return clock_us(CLOCK_MONOTONIC);
+}
 
 static int rebuild_journal_cb(void *ctx, const pv_kafka_msg_t *msg)
 {
@@ -414,7 +448,10 @@ static int rebuild_journal_cb(void *ctx, const pv_kafka_msg_t *msg)
     }
     note_done(rb->p, header_int(msg, "pravah-intake-offset", -1));
     rb->p->journal_next = msg->offset + 1;
-    if (++rb->records % 4096 == 0)
+    rb->records++;
+    /* One arena for every partition of the read: records of different partitions interleave,
+     * and each is folded before the next is decoded. */
+    if (++rb->set->folded % 4096 == 0)
         pv_arena_reset(&rb->adv->arena);
     return 0;
 }
@@ -486,100 +523,430 @@ static const char *snapshot_unusable(const partition_t *p, int32_t id, const pv_
     return NULL;
 }
 
-/* Rebuilds from the latest snapshot of the partition plus the journal after it. Returns 0, or -1
- * (logged) with the partition as it was: the caller then reads the whole journal. */
-static int rebuild_from_snapshot(pv_advancer_t *adv, int32_t id, partition_t *p, rebuild_t *rb)
+static int snapshot_chunk_cb(void *ctx, const pv_kafka_msg_t *msg)
 {
-    pv_buf_t bytes;
-    pv_snapshot_info_t si;
+    rebuild_t *rb = ctx;
+    return pv_snapshot_assembly_cb(&rb->assembly, msg);
+}
+
+/* Decodes the latest complete snapshot read for the partition into a store of its own (kept in
+ * rb->snap_store until the journal confirms it), or says in rb->why why not; frees its bytes.
+ * Touches only rb and its store, and reads the engine and the partition's committed offset: runs
+ * on a decoder thread while the polling thread reads on. */
+static void decode_snapshot(rebuild_t *rb)
+{
     char err[300] = "";
     const char *why = NULL;
     pv_store_t *st = NULL;
-    int rc = -1;
-    pv_buf_init(&bytes);
-    if (pv_snapshot_topic_latest(adv->props, adv->nprops, adv->t_snapshots, id, &bytes, err,
-                                 sizeof err) != 0 || bytes.len == 0) {
-        why = err[0] ? err : NULL; /* none: nothing to say */
-        goto out;
+    int64_t t0 = clock_us(CLOCK_THREAD_CPUTIME_ID);
+    if (rb->snap_bytes.len &&
+        (pv_snapshot_info(rb->snap_bytes.data, rb->snap_bytes.len, &rb->si, err, sizeof err) != 0 ||
+         (why = snapshot_unusable(rb->p, rb->id, &rb->si)) ||
+         !(st = pv_store_new(rb->adv->eng, rb->adv->dir)) ||
+         pv_snapshot_decode(rb->snap_bytes.data, rb->snap_bytes.len, rb->adv->eng, st, &rb->si, err,
+                            sizeof err) != 0)) {
+        snprintf(rb->why, sizeof rb->why, "%s", why ? why : err[0] ? err : "out of memory");
+        pv_store_free(st);
+        st = NULL;
     }
-    if (pv_snapshot_info(bytes.data, bytes.len, &si, err, sizeof err) != 0 ||
-        (why = snapshot_unusable(p, id, &si)) ||
-        !(st = pv_store_new(adv->eng, adv->dir)) ||
-        pv_snapshot_decode(bytes.data, bytes.len, adv->eng, st, &si, err, sizeof err) != 0) {
-        why = why ? why : err;
-        goto out;
+    rb->snap_store = st;
+    rb->snap_len = rb->snap_bytes.len;
+    pv_buf_close(&rb->snap_bytes);
+    rb->decode_us = clock_us(CLOCK_THREAD_CPUTIME_ID) - t0;
+}
+
+/* ---- decoder threads: snapshots decoded while the reads go on ---- */
+
+typedef struct decoders_s {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    rebuild_t **queue; /* snapshots read and not yet decoded: queue[head..tail) */
+    size_t head, tail;
+    int closed;        /* no more will come */
+    pthread_t *threads;
+    size_t nthreads;
+} decoders_t;
+
+/* The next snapshot to decode; NULL once the queue is closed and empty. */
+static rebuild_t *next_job(decoders_t *d, int wait)
+{
+    pthread_mutex_lock(&d->mu);
+    while (wait && d->head == d->tail && !d->closed)
+        pthread_cond_wait(&d->cv, &d->mu);
+    rebuild_t *rb = d->head < d->tail ? d->queue[d->head++] : NULL;
+    pthread_mutex_unlock(&d->mu);
+    return rb;
+}
+
+static void *decoder_main(void *arg)
+{
+    decoders_t *d = arg;
+    rebuild_t *rb;
+    while ((rb = next_job(d, 1)))
+        decode_snapshot(rb);
+    return NULL;
+}
+
+/* Starts up to `want` decoder threads for at most `jobs` snapshots. Returns NULL (decode on the
+ * polling thread) if want is 0 or nothing could be started. */
+static decoders_t *decoders_start(size_t want, size_t jobs)
+{
+    decoders_t *d = calloc(1, sizeof *d);
+    if (!d || want == 0 || jobs == 0 || !(d->queue = calloc(jobs, sizeof *d->queue)) ||
+        !(d->threads = calloc(want, sizeof *d->threads)))
+        goto fail;
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    while (d->nthreads < want && pthread_create(&d->threads[d->nthreads], NULL, decoder_main, d) == 0)
+        d->nthreads++;
+    if (d->nthreads)
+        return d;
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+fail:
+    if (d) {
+        free(d->queue);
+        free(d->threads);
     }
-    pv_store_t *journal_only = p->store;
-    p->store = st;
-    rb->snap = &si;
-    if (pv_partition_read_from(adv->props, adv->nprops, adv->t_journal, id, si.journal_next - 1,
-                               NULL, rebuild_tail_cb, rb, err, sizeof err) != 0 || !rb->verified) {
-        why = rb->err[0] ? rb->err : err[0] ? err : "the journal ends before it";
-        p->store = journal_only;
-        goto out;
+    free(d);
+    return NULL;
+}
+
+static void decoders_push(decoders_t *d, rebuild_t *rb)
+{
+    pthread_mutex_lock(&d->mu);
+    d->queue[d->tail++] = rb;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* Closes the queue, decodes what is left on this thread too, and joins the threads: afterwards
+ * every snapshot pushed is decoded. */
+static void decoders_finish(decoders_t *d)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->mu);
+    d->closed = 1;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    rebuild_t *rb;
+    while ((rb = next_job(d, 0)))
+        decode_snapshot(rb);
+    for (size_t i = 0; i < d->nthreads; i++)
+        pthread_join(d->threads[i], NULL);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    free(d->queue);
+    free(d->threads);
+    free(d);
+}
+
+/* A snapshots partition read to its end: its snapshot goes to a decoder thread (or is decoded
+ * here), while librdkafka goes on fetching the other partitions. */
+static void snapshot_read_done(void *ctx, pv_range_t *range)
+{
+    rebuild_t *rb = ctx;
+    if (range->rc) {
+        snprintf(rb->why, sizeof rb->why, "out of memory assembling it");
+        pv_buf_close(&rb->snap_bytes);
+    } else if (rb->snap_bytes.len == 0) {
+        return; /* none: nothing to say */
+    } else if (rb->set->decoders) {
+        decoders_push(rb->set->decoders, rb);
+    } else {
+        decode_snapshot(rb);
     }
-    pv_store_free(journal_only);
-    st = NULL;
-    pv_logf("info", "partition %d: snapshot of %u cases at journal offset %lld (record %llu) "
-            "verified against the journal", id, si.ncases, (long long)si.journal_next - 1,
-            (unsigned long long)si.chain.pseq);
-    rc = 0;
-out:
-    if (rc && why)
-        pv_logf("warn", "partition %d: snapshot not used, rebuilding from the journal alone: %s",
-                id, why);
-    if (rc) { /* back to nothing: the caller reads the whole journal */
-        p->ndone = 0;
-        p->journal_next = -1;
-        rb->records = 0;
-        rb->verified = 0;
-        rb->err[0] = '\0';
-    }
+}
+
+/* Back to nothing after a snapshot turned out unusable: an empty store, the handled offsets of
+ * the rejected topic only. The caller then reads the whole journal. */
+static int drop_snapshot(rebuild_t *rb)
+{
+    pv_store_t *st = pv_store_new(rb->adv->eng, rb->adv->dir);
+    if (!st)
+        return -1;
+    pv_store_free(rb->p->store);
+    rb->p->store = st;
+    rb->p->ndone = rb->ndone_rejected;
+    rb->p->journal_next = -1;
+    rb->records = 0;
+    rb->verified = 0;
+    rb->err[0] = '\0';
     rb->snap = NULL;
-    pv_store_free(st);
-    pv_buf_close(&bytes);
-    pv_arena_reset(&adv->arena);
+    return 0;
+}
+
+static partition_t *new_partition(pv_advancer_t *adv, int64_t committed)
+{
+    partition_t *p = calloc(1, sizeof *p);
+    if (!p || !(p->store = pv_store_new(adv->eng, adv->dir))) {
+        free(p);
+        return NULL;
+    }
+    pv_buf_init(&p->snap);
+    p->committed = committed;
+    p->position = committed > 0 ? committed : 0;
+    p->g[0].last = p->g[1].last = -1;
+    p->acked = -1;
+    p->sent = committed;
+    p->journal_next = p->snap_next = -1;
+    return p;
+}
+
+/* The group's committed offsets of the assigned partitions, in one request. */
+static void committed_offsets(pv_advancer_t *adv, const int32_t *ids, size_t n, int64_t *offs)
+{
+    for (size_t i = 0; i < n; i++)
+        offs[i] = -1;
+    int rc = pv_consumer_committed_many(adv->cons, adv->t_intake, ids, n, offs);
+    if (rc) /* -1 is safe: every journaled offset counts as handled, no snapshot is used */
+        pv_logf("warn", "committed offsets of %zu partitions not read: %s (rebuilding as if none "
+                "were committed)", n, pv_kafka_err2str(rc));
+}
+
+/* First read, one client: the snapshots partitions (each decoded as soon as it is read) and the
+ * rejected partitions, whose intake offsets go into the handled sets. */
+static int read_snapshots_and_rejected(pv_advancer_t *adv, rebuild_t *rb, size_t n, int snapshots,
+                                       char *err, size_t errlen)
+{
+    pv_range_t *r = calloc(2 * n + 1, sizeof *r);
+    size_t k = 0;
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (snapshots) {
+            pv_snapshot_assembly_init(&rb[i].assembly, &rb[i].snap_bytes);
+            r[k++] = (pv_range_t){.topic = adv->t_snapshots, .partition = rb[i].id,
+                                  .cb = snapshot_chunk_cb, .done = snapshot_read_done,
+                                  .ctx = &rb[i]};
+        }
+        r[k++] = (pv_range_t){.topic = adv->t_rejected, .partition = rb[i].id,
+                              .cb = rebuild_rejected_cb, .ctx = &rb[i]};
+    }
+    int rc = pv_ranges_read(adv->props, adv->nprops, r, k, err, errlen);
+    for (size_t i = 0; i < n; i++) {
+        rb[i].ndone_rejected = rb[i].p->ndone;
+        if (snapshots)
+            pv_snapshot_assembly_close(&rb[i].assembly);
+    }
+    free(r);
     return rc;
 }
 
-static partition_t *rebuild_partition(pv_advancer_t *adv, int32_t id)
+/* Journal reads: from the snapshot's last record (checked, then the tail folded into the
+ * snapshot's store) or from the start. Only the partitions marked in `which`. Returns 0, or -1
+ * with err filled when the read itself failed; each partition's own result is in r[i].rc. */
+static int read_journals(pv_advancer_t *adv, rebuild_t *rb, size_t n, const char *which,
+                         pv_range_t *r, char *err, size_t errlen)
 {
-    rebuild_t rb = {.adv = adv};
-    char err[300];
-    int64_t t0 = pv_wall_ms();
-    partition_t *p = calloc(1, sizeof *p);
-    if (!p || !(p->store = pv_store_new(adv->eng, adv->dir)))
-        goto fail;
-    pv_buf_init(&p->snap);
-    p->committed = pv_consumer_committed(adv->cons, adv->t_intake, id);
-    p->position = p->committed > 0 ? p->committed : 0;
-    p->g[0].last = p->g[1].last = -1;
-    p->acked = -1;
-    p->sent = p->committed;
-    p->journal_next = p->snap_next = -1;
-    rb.p = p;
-    int from_snapshot = adv->snap_every > 0 && rebuild_from_snapshot(adv, id, p, &rb) == 0;
-    if ((!from_snapshot && pv_partition_read(adv->props, adv->nprops, adv->t_journal, id,
-                                             rebuild_journal_cb, &rb, err, sizeof err) != 0) ||
-        pv_partition_read(adv->props, adv->nprops, adv->t_rejected, id, rebuild_rejected_cb, &rb,
-                          err, sizeof err) != 0) {
-        pv_logf("error", "partition %d: rebuild failed: %s", id, rb.err[0] ? rb.err : err);
-        goto fail;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!which[i])
+            continue;
+        int tail = rb[i].snap != NULL;
+        r[k++] = (pv_range_t){.topic = adv->t_journal, .partition = rb[i].id,
+                              .from = tail ? rb[i].si.journal_next - 1 : 0,
+                              .cb = tail ? rebuild_tail_cb : rebuild_journal_cb, .ctx = &rb[i]};
     }
+    return pv_ranges_read(adv->props, adv->nprops, r, k, err, errlen);
+}
+
+/* Puts each decoded snapshot in place, for the tail read to continue, and says why the others
+ * are not used. */
+static void use_snapshots(rebuild_t *rb, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rb[i].snap_store) {
+            pv_store_free(rb[i].p->store);
+            rb[i].p->store = rb[i].snap_store;
+            rb[i].snap_store = NULL;
+            rb[i].snap = &rb[i].si;
+        } else if (rb[i].why[0]) {
+            pv_logf("warn", "partition %d: snapshot not used, rebuilding from the journal alone: "
+                    "%s", rb[i].id, rb[i].why);
+        }
+    }
+}
+
+/* After a journal read of the partitions marked in `which` (r in the same order): a snapshot
+ * whose last record is not in the journal, or whose tail does not fold, is dropped and its
+ * partition marked in `again` for a whole-journal read; any other failure fails the rebuild
+ * (logged). Returns the number marked, or -1. */
+static int settle_journal_reads(rebuild_t *rb, size_t n, const char *which, const pv_range_t *r,
+                                char *again)
+{
+    int nagain = 0;
+    for (size_t i = 0, k = 0; i < n; i++) {
+        again[i] = 0;
+        if (!which[i])
+            continue;
+        const pv_range_t *ri = &r[k++];
+        if (rb[i].snap && (ri->rc || !rb[i].verified)) {
+            pv_logf("warn", "partition %d: snapshot not used, rebuilding from the journal alone: "
+                    "%s", rb[i].id, rb[i].err[0] ? rb[i].err : "the journal ends before it");
+            if (drop_snapshot(&rb[i]) != 0) {
+                pv_logf("error", "partition %d: rebuild failed: out of memory", rb[i].id);
+                return -1;
+            }
+            again[i] = 1;
+            nagain++;
+        } else if (ri->rc) {
+            pv_logf("error", "partition %d: rebuild failed: %s", rb[i].id, rb[i].err);
+            return -1;
+        } else if (rb[i].snap) {
+            pv_logf("info", "partition %d: snapshot of %u cases at journal offset %lld (record "
+                    "%llu) verified against the journal", rb[i].id, rb[i].si.ncases,
+                    (long long)rb[i].si.journal_next - 1,
+                    (unsigned long long)rb[i].si.chain.pseq);
+        }
+    }
+    return nagain;
+}
+
+/* A rebuilt partition, ready to serve. */
+static void finish_partition(pv_advancer_t *adv, rebuild_t *rb, int64_t ms)
+{
+    partition_t *p = rb->p;
     /* Records not in a snapshot yet: the next snapshot comes after snapshot_records more. */
-    p->since_snap = (uint64_t)rb.records;
-    pv_arena_reset(&adv->arena);
+    p->since_snap = (uint64_t)rb->records;
     if (p->ndone) /* qsort with a NULL base is undefined even for 0 elements */
         qsort(p->done, p->ndone, sizeof *p->done, cmp_i64);
     pv_logf("info", "partition %d: rebuilt %zu cases from %s%lld journal records in %lld ms; "
-            "committed offset %lld, %zu later intake messages already handled", id,
-            pv_store_case_count(p->store), from_snapshot ? "a snapshot and " : "",
-            (long long)rb.records, (long long)(pv_wall_ms() - t0), (long long)p->committed,
-            p->ndone);
-    return p;
-fail:
-    free_partition(p);
-    return NULL;
+            "committed offset %lld, %zu later intake messages already handled", rb->id,
+            pv_store_case_count(p->store), rb->snap ? "a snapshot and " : "",
+            (long long)rb->records, (long long)ms, (long long)p->committed, p->ndone);
+    adv->parts[rb->id] = p;
+    rb->p = NULL;
+}
+
+/* The first read, snapshots decoded on decoder threads as they come in. If that read fails,
+ * the rejected partitions are read again alone and no snapshot is used (a snapshot is only a
+ * speed-up). Returns 0, or -1 with err filled. */
+static int first_read(pv_advancer_t *adv, rebuild_set_t *set, rebuild_t *rb, size_t n, char *err,
+                      size_t errlen)
+{
+    int snapshots = adv->snap_every > 0;
+    set->decoders = snapshots ? decoders_start((size_t)adv->rebuild_threads, n) : NULL;
+    set->nthreads = set->decoders ? set->decoders->nthreads + 1 : 1;
+    int rc = read_snapshots_and_rejected(adv, rb, n, snapshots, err, errlen);
+    decoders_finish(set->decoders);
+    set->decoders = NULL;
+    if (rc == 0 || !snapshots)
+        return rc;
+    pv_logf("warn", "snapshots not used, rebuilding %zu partitions from the journal alone: %s", n,
+            err);
+    for (size_t i = 0; i < n; i++) {
+        pv_store_free(rb[i].snap_store);
+        rb[i].snap_store = NULL;
+        rb[i].why[0] = '\0';
+        rb[i].snap_len = 0;
+        rb[i].p->ndone = 0;
+    }
+    return read_snapshots_and_rejected(adv, rb, n, 0, err, errlen);
+}
+
+/* The journal reads: every partition from its snapshot's last record or from the start, then
+ * once more from the start for those whose snapshot the journal did not confirm. Returns 0, -1
+ * with err filled (a read failed), or -2 (a partition failed, logged). */
+static int journal_reads(pv_advancer_t *adv, rebuild_t *rb, size_t n, char *err, size_t errlen)
+{
+    pv_range_t *r = calloc(n, sizeof *r);
+    char *which = calloc(n, 2); /* which[0..n): read now; which[n..2n): read again */
+    int rc = -1, again = 0;
+    if (!r || !which) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    memset(which, 1, n);
+    if (read_journals(adv, rb, n, which, r, err, errlen) != 0)
+        goto out;
+    rc = -2;
+    if ((again = settle_journal_reads(rb, n, which, r, which + n)) < 0)
+        goto out;
+    rc = -1;
+    if (again > 0 && read_journals(adv, rb, n, which + n, r, err, errlen) != 0)
+        goto out;
+    rc = again > 0 && settle_journal_reads(rb, n, which + n, r, which) < 0 ? -2 : 0;
+out:
+    free(r);
+    free(which);
+    return rc;
+}
+
+/* Every partition rebuilt: each is handed to the advancer, and one line says where the time
+ * went. */
+static void finish_rebuild(pv_advancer_t *adv, rebuild_set_t *set, rebuild_t *rb, size_t n)
+{
+    int64_t records = 0, decode_us = 0, t3 = mono_us();
+    size_t cases = 0, from_snap = 0;
+    uint64_t snap_bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        records += rb[i].records;
+        decode_us += rb[i].decode_us;
+        snap_bytes += rb[i].snap_len;
+        from_snap += rb[i].snap != NULL;
+        cases += pv_store_case_count(rb[i].p->store);
+        finish_partition(adv, &rb[i], (t3 - set->t0_us) / 1000);
+    }
+    pv_logf("info", "rebuild of %zu partitions done in %lld ms: %zu cases, %zu partitions from a "
+            "snapshot (%llu bytes), %lld journal records; committed offsets %lld ms, snapshots "
+            "and rejected read and decoded %lld ms (decoding: %lld ms of CPU, %zu threads), "
+            "journal read and fold %lld ms", n, (long long)(t3 - set->t0_us) / 1000, cases,
+            from_snap, (unsigned long long)snap_bytes, (long long)records,
+            (long long)(set->t1_us - set->t0_us) / 1000,
+            (long long)(set->t2_us - set->t1_us) / 1000, (long long)decode_us / 1000,
+            set->nthreads, (long long)(t3 - set->t2_us) / 1000);
+}
+
+/* Rebuilds the assigned partitions ids[0..n) together (docs/ADVANCER.md "Rebuild on
+ * assignment"): their committed offsets in one request; one read of their snapshots (each
+ * decoded on a decoder thread as soon as it is in) and rejected partitions; one read of their
+ * journals from each snapshot's last record, or from the start; one more for the partitions
+ * whose snapshot the journal did not confirm. Returns 0 with adv->parts[ids[i]] set, or -1
+ * (logged) with none set. On the polling thread, inside the rebalance callback. */
+static int rebuild_partitions(pv_advancer_t *adv, const int32_t *ids, size_t n)
+{
+    rebuild_set_t set = {.adv = adv, .t0_us = mono_us()};
+    rebuild_t *rb = calloc(n, sizeof *rb);
+    int64_t *committed = calloc(n, sizeof *committed);
+    char err[300] = "out of memory";
+    int rc = -1;
+    if (!rb || !committed)
+        goto failed;
+    committed_offsets(adv, ids, n, committed);
+    for (size_t i = 0; i < n; i++) {
+        rb[i] = (rebuild_t){.adv = adv, .set = &set, .id = ids[i]};
+        pv_buf_init(&rb[i].snap_bytes);
+        if (!(rb[i].p = new_partition(adv, committed[i])))
+            goto failed;
+    }
+    set.t1_us = mono_us();
+    if (first_read(adv, &set, rb, n, err, sizeof err) != 0)
+        goto failed;
+    set.t2_us = mono_us();
+    use_snapshots(rb, n);
+    if ((rc = journal_reads(adv, rb, n, err, sizeof err)) == -2)
+        goto out;
+    if (rc != 0)
+        goto failed;
+    finish_rebuild(adv, &set, rb, n);
+    goto out;
+failed:
+    rc = -1;
+    pv_logf("error", "rebuild failed for %zu partitions: %s", n, err);
+out:
+    for (size_t i = 0; rb && i < n; i++) {
+        free_partition(rb[i].p);
+        pv_store_free(rb[i].snap_store);
+        pv_buf_close(&rb[i].snap_bytes);
+    }
+    pv_arena_reset(&adv->arena);
+    free(rb);
+    free(committed);
+    return rc ? -1 : 0;
 }
 
 /* ---- writing snapshots ---- */
@@ -719,32 +1086,48 @@ static int flush_and_commit(pv_advancer_t *adv)
     return 0;
 }
 
-static void on_rebalance(void *ctx, pv_consumer_t *c, int assigned, const char *topic,
-                         const int32_t *ids, size_t n)
+/* Assignment: rebuilds the partitions not held yet, all together. */
+static void on_assigned(pv_advancer_t *adv, const int32_t *ids, size_t n)
 {
-    (void)c, (void)topic;
-    pv_advancer_t *adv = ctx;
-    if (!assigned && flush_and_commit(adv) != 0)
+    int32_t todo[MAX_PARTITIONS];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < MAX_PARTITIONS; i++)
+        if (ids[i] >= 0 && ids[i] < MAX_PARTITIONS && !adv->parts[ids[i]])
+            todo[k++] = ids[i];
+    if (k && rebuild_partitions(adv, todo, k) != 0)
         adv->fatal = 1;
-    if (!assigned) { /* everything is acknowledged: a snapshot of each, for the next owner */
-        for (size_t i = 0; i < n; i++)
-            if (ids[i] >= 0 && ids[i] < MAX_PARTITIONS && adv->parts[ids[i]])
-                maybe_snapshot(adv, ids[i], adv->parts[ids[i]], 1);
-        while (pv_producer_flush(adv->prod, 1000) != 0)
-            pv_log("warn", "waiting for the broker to acknowledge snapshots", NULL);
-    }
+}
+
+/* Revocation: everything acknowledged and committed, a snapshot of each partition for the next
+ * owner, then the stores freed. */
+static void on_revoked(pv_advancer_t *adv, const int32_t *ids, size_t n)
+{
+    if (flush_and_commit(adv) != 0)
+        adv->fatal = 1;
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] >= 0 && ids[i] < MAX_PARTITIONS && adv->parts[ids[i]])
+            maybe_snapshot(adv, ids[i], adv->parts[ids[i]], 1);
+    while (pv_producer_flush(adv->prod, 1000) != 0)
+        pv_log("warn", "waiting for the broker to acknowledge snapshots", NULL);
     for (size_t i = 0; i < n; i++) {
         int32_t id = ids[i];
-        if (id < 0 || id >= MAX_PARTITIONS)
-            continue;
-        if (assigned && !adv->parts[id] && !(adv->parts[id] = rebuild_partition(adv, id)))
-            adv->fatal = 1;
-        if (!assigned && adv->parts[id]) {
+        if (id >= 0 && id < MAX_PARTITIONS && adv->parts[id]) {
             free_partition(adv->parts[id]);
             adv->parts[id] = NULL;
             pv_logf("info", "partition %d: revoked", id);
         }
     }
+}
+
+/* Rebalance callback (on the polling thread, inside pv_consumer_poll or pv_consumer_close). */
+static void on_rebalance(void *ctx, pv_consumer_t *c, int assigned, const char *topic,
+                         const int32_t *ids, size_t n)
+{
+    (void)c, (void)topic;
+    if (assigned)
+        on_assigned(ctx, ids, n);
+    else
+        on_revoked(ctx, ids, n);
 }
 
 /* ---- the loop ---- */
@@ -899,6 +1282,13 @@ static int check_partitions(pv_advancer_t *adv, char *err, size_t errlen)
     return -1;
 }
 
+/* Snapshot decoder threads by default: one per online CPU, at most 8. */
+static int64_t default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 8 ? 8 : n;
+}
+
 pv_advancer_t *pv_advancer_new(const pv_config_t *cfg, pv_engine_t *eng, pv_directory_t *dir,
                                pv_clock_t *clock, char *err, size_t errlen)
 {
@@ -921,6 +1311,7 @@ pv_advancer_t *pv_advancer_new(const pv_config_t *cfg, pv_engine_t *eng, pv_dire
     adv->t_snapshots = pv_config_get(cfg, "topics.snapshots", "pravah.snapshots");
     adv->snap_every = pv_config_int(cfg, "advance.snapshot_records", 50000);
     adv->group = pv_config_get(cfg, "advance.group", "pravah-advance");
+    adv->rebuild_threads = pv_config_int(cfg, "advance.rebuild_threads", default_threads());
     adv->batch_max = pv_config_int(cfg, "advance.batch_max", 2000);
     adv->batch_ms = pv_config_int(cfg, "advance.batch_ms", 20);
     pv_arena_init(&adv->arena, 256 * 1024);

@@ -135,16 +135,6 @@ static int f_int(pv_buf_t *b, int64_t v, int last)
     return rc ? rc : pv_pg_copy_end_field(b, last);
 }
 
-/* A time in ms as a bigint field, NO_TIME as NULL. */
-static int f_ms(pv_buf_t *b, int64_t ms, int last)
-{
-    if (ms == NO_TIME) {
-        int rc = pv_buf_append(b, "\\N", 2);
-        return rc ? rc : pv_pg_copy_end_field(b, last);
-    }
-    return f_int(b, ms, last);
-}
-
 static int f_hash(pv_buf_t *b, const uint8_t *h, int last)
 {
     int rc = h ? pv_pg_copy_bytea(b, h, PV_HASH_LEN) : pv_buf_append(b, "\\N", 2);
@@ -593,6 +583,12 @@ static int one_record(pv_proj_apply_t *a, pv_domains_t *dom, pv_pg_t *pg,
 
 /* ---- the batch tables ---- */
 
+/* A timestamptz field, NO_TIME as NULL. */
+static int f_tsn(pv_buf_t *b, int64_t ms, int last)
+{
+    return ms == NO_TIME ? f_text(b, NULL, last) : f_ts(b, ms, last);
+}
+
 static int case_row(pv_buf_t *b, const bcase_t *c)
 {
     const pv_record_t *l = c->last;
@@ -607,14 +603,14 @@ static int case_row(pv_buf_t *b, const bcase_t *c)
     rc = rc ? rc : f_hash(b, l->hash, 0);
     rc = rc ? rc : f_text(b, c->creator, 0);
     rc = rc ? rc : f_text(b, c->creator_post, 0);
-    rc = rc ? rc : f_ms(b, c->created_at, 0);
-    rc = rc ? rc : f_ms(b, c->first_at, 0);
-    rc = rc ? rc : f_ms(b, l->accepted_at, 0);
-    rc = rc ? rc : f_ms(b, c->entered_at, 0);
-    rc = rc ? rc : f_ms(b, c->moved_at, 0);
-    rc = rc ? rc : f_ms(b, l->deadline ? l->deadline : NO_TIME, 0);
-    rc = rc ? rc : f_text(b, c->amount_json, 0);
-    rc = rc ? rc : f_ms(b, c->first_change_at, 0);
+    rc = rc ? rc : f_tsn(b, c->created_at, 0);
+    rc = rc ? rc : f_tsn(b, c->first_at, 0);
+    rc = rc ? rc : f_tsn(b, l->accepted_at, 0);
+    rc = rc ? rc : f_tsn(b, c->entered_at, 0);
+    rc = rc ? rc : f_tsn(b, c->moved_at, 0);
+    rc = rc ? rc : f_tsn(b, l->deadline ? l->deadline : NO_TIME, 0);
+    rc = rc ? rc : f_text(b, c->amount_json, 0); /* a JSON number is numeric input as it is */
+    rc = rc ? rc : f_tsn(b, c->first_change_at, 0);
     rc = rc ? rc : f_int(b, c->reassigns, 0);
     rc = rc ? rc : f_text(b, c->reassigned_from, 1);
     return rc;
@@ -630,9 +626,9 @@ static int alert_row(pv_buf_t *b, const alert_t *al)
     rc = rc ? rc : f_int(b, fork ? 0 : r->alert_level, 0);
     rc = rc ? rc : f_text(b, fork ? "" : r->alert_target, 0);
     rc = rc ? rc : f_text(b, r->new_state, 0);
-    rc = rc ? rc : f_ms(b, fork || !r->deadline ? NO_TIME : r->deadline, 0);
-    rc = rc ? rc : f_ms(b, r->accepted_at, 0);
-    rc = rc ? rc : f_ms(b, al->closed_at, 1);
+    rc = rc ? rc : f_tsn(b, fork || !r->deadline ? NO_TIME : r->deadline, 0);
+    rc = rc ? rc : f_tsn(b, r->accepted_at, 0);
+    rc = rc ? rc : f_tsn(b, al->closed_at, 1);
     return rc;
 }
 

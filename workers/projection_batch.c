@@ -13,6 +13,7 @@
 #include "pravah/arena.h"
 #include "pravah/buf.h"
 #include "pravah/record.h"
+#include "clock.h"
 
 /* One message of the batch. */
 typedef struct item_s {
@@ -354,12 +355,15 @@ static int write_direct(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t
         b->recs[i - lo] = (pv_proj_rec_t){it->partition, it->offset, it->reason ? NULL : it->rec,
                                           it->json, it->json_len};
     }
+    int64_t t0 = pv_wall_ms();
     int rc = batch_tables(b, pg, err, errlen);
     rc = rc ? rc
             : pv_proj_apply_build(b->apply, b->state, b->domains, pg, b->recs, hi - lo, err,
                                   errlen);
+    int64_t t1 = pv_wall_ms();
     rc = rc ? rc : pv_pg_exec(pg, "BEGIN", err, errlen);
     rc = rc ? rc : pv_proj_apply_copy(b->apply, b->domains, pg, err, errlen);
+    if (getenv("PV_TRACE")) fprintf(stderr, "TRACE n=%zu build=%lld copy=%lld\n", hi-lo, (long long)(t1-t0), (long long)(pv_wall_ms()-t1));
     pv_buf_reset(&b->sql);
     if (rc == 0 && pv_proj_apply_sql(b->apply, &b->sql) != 0) {
         snprintf(err, errlen, "out of memory");
@@ -382,8 +386,10 @@ static int apply_range(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t 
         snprintf(err, errlen, "out of memory");
         rc = PV_PG_FATAL;
     }
+    int64_t t2 = pv_wall_ms();
     if (rc == 0)
         rc = pv_pg_exec(pg, (const char *)b->sql.data, err, errlen);
+    if (getenv("PV_TRACE")) fprintf(stderr, "TRACE exec=%lld\n", (long long)(pv_wall_ms()-t2));
     if (rc != 0 && strcmp(pv_pg_sqlstate(pg), "PVF01") == 0)
         rc = PV_PROJECTION_FENCED;
     if (rc != 0 && pv_pg_is_connected(pg)) {

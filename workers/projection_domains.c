@@ -17,8 +17,9 @@
 typedef enum {
     S_LAST,  /* the last matching record's value, NULL included (pravah.last(array_agg ...)) */
     S_MIN,   /* the smallest text (min(text), C collation), NULL when none */
-    S_MINMS, /* min(accepted_at), NULL when none */
-    S_MAXMS, /* max(accepted_at), NULL when none */
+    S_MINTS, /* min(accepted_at) as timestamptz text, NULL when none */
+    S_MAXTS, /* max(accepted_at) as timestamptz text, NULL when none */
+    S_MINDAY, /* min(pravah.local_date(accepted_at)) as date text, NULL when none */
     S_COUNT, /* count(*) */
     S_SUM    /* the values, as a JSON array for sum(pravah.jnum(...)); NULL when none */
 } slot_kind_t;
@@ -33,8 +34,7 @@ typedef enum {
 
 /* What a matching record gives its slot. */
 typedef enum {
-    V_DATA,         /* the JSON of data -> key (NULL when the key is missing) */
-    V_DATA_PRESENT, /* the same, but only records having the key match (data ? key) */
+    V_DATA,         /* data -> key (NULL when the key is missing); see the flags */
     V_ACTOR,
     V_ACTOR_POST,
     V_CONST,  /* the text `key` */
@@ -44,12 +44,17 @@ typedef enum {
     V_APPEAL  /* counts only when pravah.jint(data -> 'rating') <= 2 */
 } value_t;
 
+/* Flags of a V_DATA rule. */
+#define F_PRESENT 1 /* only records having the key match (data ? key) */
+#define F_DATE 2    /* the value as pravah.jdate() gives it, as date text; else its JSON text */
+
 typedef struct rule_s {
     int slot;
     match_t match;
     const char *const *names; /* NULL-terminated */
     value_t value;
-    const char *key; /* data key (V_DATA*, V_APPEAL), or the constant (V_CONST) */
+    const char *key; /* data key (V_DATA, V_APPEAL), or the constant (V_CONST) */
+    int flags;       /* V_DATA: F_* */
 } rule_t;
 
 typedef struct table_s {
@@ -77,16 +82,16 @@ static const char *const works_slots[] = {
     "billed_amount", "paid_amount", "returns", NULL};
 static const slot_kind_t works_kinds[W_NSLOTS] = {
     S_LAST, S_LAST, S_LAST, S_LAST, S_LAST, S_LAST, S_LAST, S_LAST, S_LAST, S_LAST,
-    S_LAST, S_LAST, S_MINMS, S_SUM, S_COUNT, S_COUNT, S_LAST, S_SUM, S_SUM, S_COUNT};
+    S_LAST, S_LAST, S_MINTS, S_SUM, S_COUNT, S_COUNT, S_LAST, S_SUM, S_SUM, S_COUNT};
 static const rule_t works_rules[] = {
-    {W_NAME, M_EVENT, NAMES("works.submit_estimate"), V_DATA_PRESENT, "name"},
-    {W_WARD, M_EVENT, NAMES("works.submit_estimate"), V_DATA_PRESENT, "ward"},
-    {W_SCHEME, M_EVENT, NAMES("works.submit_estimate"), V_DATA_PRESENT, "scheme"},
+    {W_NAME, M_EVENT, NAMES("works.submit_estimate"), V_DATA, "name", F_PRESENT},
+    {W_WARD, M_EVENT, NAMES("works.submit_estimate"), V_DATA, "ward", F_PRESENT},
+    {W_SCHEME, M_EVENT, NAMES("works.submit_estimate"), V_DATA, "scheme", F_PRESENT},
     {W_EST_AMOUNT, M_EVENT, NAMES("works.submit_estimate", "works.resubmit_estimate"),
-     V_DATA_PRESENT, "amount"},
+     V_DATA, "amount", F_PRESENT},
     {W_EST_QTY, M_EVENT,
      NAMES("works.submit_estimate", "works.resubmit_estimate", "works.resubmit_for_ts"),
-     V_DATA_PRESENT, "quantity"},
+     V_DATA, "quantity", F_PRESENT},
     {W_AA, M_EVENT, NAMES("works.grant_aa"), V_DATA, "amount"},
     {W_FS, M_EVENT, NAMES("works.grant_fs"), V_DATA, "amount"},
     {W_TS, M_EVENT, NAMES("works.grant_ts"), V_DATA, "amount"},
@@ -95,13 +100,13 @@ static const rule_t works_rules[] = {
     {W_AGREEMENT, M_EVENT, NAMES("works.allot_work"), V_DATA, "agreement_number"},
     {W_PLANNED, M_EVENT, NAMES("works.allot_work"), V_DATA, "planned_completion"},
     {W_COMPLETED_MS, M_COMPLETED, NULL, V_MS, NULL},
-    {W_MEASURED, M_EVENT, NAMES("works.record_mb"), V_DATA_PRESENT, "quantity"},
+    {W_MEASURED, M_EVENT, NAMES("works.record_mb"), V_DATA, "quantity", F_PRESENT},
     {W_MB, M_EVENT, NAMES("works.record_mb"), V_NONE, NULL},
     {W_INSPECTIONS, M_EVENT, NAMES("works.inspect"), V_NONE, NULL},
     {W_LAST_INSPECTION, M_EVENT, NAMES("works.inspect"), V_DATA, "result"},
     {W_BILLED, M_EVENT, NAMES("works.submit_running_bill", "works.submit_final_bill"),
-     V_DATA_PRESENT, "amount"},
-    {W_PAID, M_EVENT, NAMES("works.pay_bill", "works.pay_final_bill"), V_DATA_PRESENT, "amount"},
+     V_DATA, "amount", F_PRESENT},
+    {W_PAID, M_EVENT, NAMES("works.pay_bill", "works.pay_final_bill"), V_DATA, "amount", F_PRESENT},
     {W_RETURNS, M_EVENT, NAMES("works.return_aa", "works.return_fs", "works.return_ts"), V_NONE,
      NULL},
 };
@@ -115,8 +120,8 @@ static const char *const efile_slots[] = {
     "subject", "category", "created_by", "created_post", "created_ms", "parked_count",
     "movements", "notes", "receipts", "closed_by", "closed_post", "closed_ms", NULL};
 static const slot_kind_t efile_kinds[E_NSLOTS] = {
-    S_LAST, S_LAST, S_MIN, S_MIN, S_MINMS, S_COUNT, S_COUNT, S_COUNT, S_COUNT, S_LAST, S_LAST,
-    S_MAXMS};
+    S_LAST, S_LAST, S_MIN, S_MIN, S_MINTS, S_COUNT, S_COUNT, S_COUNT, S_COUNT, S_LAST, S_LAST,
+    S_MAXTS};
 static const rule_t efile_rules[] = {
     {E_SUBJECT, M_EVENT, NAMES("efile.create_file"), V_DATA, "subject"},
     {E_CATEGORY, M_EVENT, NAMES("efile.create_file"), V_DATA, "category"},
@@ -141,7 +146,7 @@ static const char *const grievance_slots[] = {
     "category", "subject", "lodged_by", "lodged_ms", "breached_ms", "transfers", "atr_returns",
     "disposal", "disposed_by", "disposed_post", "disposed_ms", "rating", "appeals", NULL};
 static const slot_kind_t grievance_kinds[G_NSLOTS] = {
-    S_LAST, S_LAST, S_MIN, S_MINMS, S_MINMS, S_COUNT, S_COUNT, S_LAST, S_LAST, S_LAST, S_MAXMS,
+    S_LAST, S_LAST, S_MIN, S_MINTS, S_MINTS, S_COUNT, S_COUNT, S_LAST, S_LAST, S_LAST, S_MAXTS,
     S_LAST, S_COUNT};
 #define DISPOSALS NAMES("grievance.resolve", "grievance.reject")
 static const rule_t grievance_rules[] = {
@@ -170,21 +175,21 @@ static const char *const appointment_slots[] = {
     "officer_post", "citizen", "name", "purpose", "mode", "requested_ms", "preferred_date",
     "slot_date", "slot_time", "venue", "reschedules", "outcome_ms", NULL};
 static const slot_kind_t appointment_kinds[A_NSLOTS] = {
-    S_LAST, S_MIN, S_LAST, S_LAST, S_LAST, S_MINMS, S_LAST, S_LAST, S_LAST, S_LAST, S_COUNT,
-    S_MAXMS};
+    S_LAST, S_MIN, S_LAST, S_LAST, S_LAST, S_MINTS, S_LAST, S_LAST, S_LAST, S_LAST, S_COUNT,
+    S_MAXTS};
 #define SLOTTING NAMES("appointment.allot_slot", "appointment.reschedule")
 static const rule_t appointment_rules[] = {
     {A_OFFICER_POST, M_EVENT, NAMES("appointment.request"), V_DATA, "officer_post"},
     {A_CITIZEN, M_EVENT, NAMES("appointment.request"), V_ACTOR, NULL},
     {A_NAME, M_EVENT, NAMES("appointment.request"), V_DATA, "name"},
     {A_PURPOSE, M_EVENT, NAMES("appointment.request"), V_DATA, "purpose"},
-    {A_MODE, M_EVENT, NAMES("appointment.request"), V_DATA_PRESENT, "mode"},
+    {A_MODE, M_EVENT, NAMES("appointment.request"), V_DATA, "mode", F_PRESENT},
     {A_REQUESTED_MS, M_EVENT, NAMES("appointment.request"), V_MS, NULL},
     {A_PREFERRED, M_EVENT, NAMES("appointment.request", "appointment.request_reschedule"),
-     V_DATA_PRESENT, "preferred_date"},
+     V_DATA, "preferred_date", F_PRESENT},
     {A_SLOT_DATE, M_EVENT, SLOTTING, V_DATA, "slot_date"},
     {A_SLOT_TIME, M_EVENT, SLOTTING, V_DATA, "slot_time"},
-    {A_VENUE, M_EVENT, SLOTTING, V_DATA_PRESENT, "venue"},
+    {A_VENUE, M_EVENT, SLOTTING, V_DATA, "venue", F_PRESENT},
     {A_RESCHEDULES, M_EVENT, NAMES("appointment.reschedule", "appointment.request_reschedule"),
      V_NONE, NULL},
     {A_OUTCOME_MS, M_NEW_STATE, NAMES("held", "no_show", "cancelled"), V_MS, NULL},
@@ -201,24 +206,24 @@ static const char *const litigation_slots[] = {
     "reply_due", "reply_filed_on", "hearings", "order_date", "outcome", "compliance_due",
     "extensions", "complied_on", "appeal_number", NULL};
 static const slot_kind_t litigation_kinds[L_NSLOTS] = {
-    S_LAST, S_LAST, S_LAST, S_LAST, S_MINMS, S_LAST, S_LAST, S_LAST, S_COUNT, S_LAST, S_LAST,
+    S_LAST, S_LAST, S_LAST, S_LAST, S_MINTS, S_LAST, S_LAST, S_LAST, S_COUNT, S_LAST, S_LAST,
     S_LAST, S_COUNT, S_LAST, S_LAST};
 #define ORDERS NAMES("litigation.record_order", "litigation.extend_compliance")
 static const rule_t litigation_rules[] = {
     {L_CASE_NUMBER, M_EVENT, NAMES("litigation.register"), V_DATA, "case_number"},
     {L_COURT, M_EVENT, NAMES("litigation.register"), V_DATA, "court"},
     {L_PETITIONER, M_EVENT, NAMES("litigation.register"), V_DATA, "petitioner"},
-    {L_SUBJECT, M_EVENT, NAMES("litigation.register"), V_DATA_PRESENT, "subject"},
+    {L_SUBJECT, M_EVENT, NAMES("litigation.register"), V_DATA, "subject", F_PRESENT},
     {L_REGISTERED_MS, M_EVENT, NAMES("litigation.register"), V_MS, NULL},
     {L_NEXT_HEARING, M_EVENT,
      NAMES("litigation.register", "litigation.file_reply", "litigation.record_hearing"),
-     V_DATA_PRESENT, "next_hearing"},
+     V_DATA, "next_hearing", F_PRESENT},
     {L_REPLY_DUE, M_EVENT, NAMES("litigation.assign_nodal"), V_DATA, "reply_due"},
     {L_REPLY_FILED, M_EVENT, NAMES("litigation.file_reply"), V_DATA, "filed_on"},
     {L_HEARINGS, M_EVENT, NAMES("litigation.record_hearing"), V_NONE, NULL},
     {L_ORDER_DATE, M_EVENT, ORDERS, V_DATA, "order_date"},
     {L_OUTCOME, M_EVENT, NAMES("litigation.record_order"), V_DATA, "outcome"},
-    {L_COMPLIANCE_DUE, M_EVENT, ORDERS, V_DATA_PRESENT, "compliance_due"},
+    {L_COMPLIANCE_DUE, M_EVENT, ORDERS, V_DATA, "compliance_due", F_PRESENT},
     {L_EXTENSIONS, M_EVENT, NAMES("litigation.extend_compliance"), V_NONE, NULL},
     {L_COMPLIED, M_EVENT, NAMES("litigation.comply"), V_DATA, "complied_on"},
     {L_APPEAL_NUMBER, M_EVENT, NAMES("litigation.appeal"), V_DATA, "appeal_number"},
@@ -227,14 +232,14 @@ static const rule_t litigation_rules[] = {
 /* ---- hrms postings (0002: hr) ---- */
 enum { H_POST, H_POSTED_MS, H_NAME, H_NSLOTS };
 static const char *const hrms_slots[] = {"post", "posted_ms", "name", NULL};
-static const slot_kind_t hrms_kinds[H_NSLOTS] = {S_LAST, S_MAXMS, S_LAST};
+static const slot_kind_t hrms_kinds[H_NSLOTS] = {S_LAST, S_MAXTS, S_LAST};
 static const rule_t hrms_rules[] = {
     {H_POST, M_EVENT, NAMES("hrms.appoint"), V_DATA, "post"},
     {H_POST, M_EVENT, NAMES("hrms.transfer"), V_DATA, "to_post"},
     {H_POST, M_EVENT, NAMES("hrms.relieve", "hrms.retire"), V_NULL, NULL},
     {H_POSTED_MS, M_EVENT, NAMES("hrms.appoint", "hrms.transfer", "hrms.relieve", "hrms.retire"),
      V_MS, NULL},
-    {H_NAME, M_EVENT, NAMES("hrms.appoint"), V_DATA_PRESENT, "name"},
+    {H_NAME, M_EVENT, NAMES("hrms.appoint"), V_DATA, "name", F_PRESENT},
 };
 
 #define SLOTS_MATCH(prefix, n) \
@@ -268,7 +273,7 @@ typedef struct sum_item_s {
 
 typedef struct slot_s {
     const char *text; /* S_LAST (JSON or text), S_MIN; NULL: SQL NULL */
-    int64_t n;        /* S_COUNT; S_MINMS / S_MAXMS when has */
+    int64_t n;        /* S_COUNT; S_MINTS / S_MAXTS when has */
     int has;
     sum_item_t *head, *tail; /* S_SUM */
 } slot_t;
@@ -381,7 +386,7 @@ static uint64_t be(const uint8_t *p, int n)
  * than pv_msgpack_to_json accepts. */
 static const uint8_t *mp_skip(const uint8_t *p, const uint8_t *end, int depth)
 {
-    static const uint8_t fixed[] = {1, 2, 4, 8, 1, 2, 4, 8, 1, 2, 4, 8}; /* ca .. d5 */
+    static const uint8_t fixed[] = {4, 8, 1, 2, 4, 8, 1, 2, 4, 8}; /* ca .. d3 */
     if (p >= end || depth > PV_MSGPACK_JSON_MAX_DEPTH)
         return NULL;
     uint8_t c = *p++;
@@ -600,7 +605,7 @@ static int sum_add(pv_domains_t *d, slot_t *s, const char *json)
 
 static void fold_ms(slot_t *s, slot_kind_t kind, int64_t ms)
 {
-    if (!s->has || (kind == S_MINMS ? ms < s->n : ms > s->n))
+    if (!s->has || (kind == S_MINTS ? ms < s->n : ms > s->n))
         s->n = ms;
     s->has = 1;
 }
@@ -709,8 +714,8 @@ static int put_slot(pv_domains_t *d, slot_kind_t kind, const slot_t *s)
     case S_LAST:
     case S_MIN:
         return put_text(&d->rows, s->text);
-    case S_MINMS:
-    case S_MAXMS:
+    case S_MINTS:
+    case S_MAXTS:
         return s->has ? pv_pg_copy_int(&d->rows, s->n) : put_null(&d->rows);
     case S_COUNT:
         return pv_pg_copy_int(&d->rows, s->n);

@@ -13,7 +13,8 @@
 --   * *_ms columns: min or max accepted_at in milliseconds (pravah.ms_ts here; local_date of
 --     the minimum is the minimum of local_date);
 --   * measured_qty, billed_amount, paid_amount: a JSON array of the values, summed here as
---     sum(pravah.jnum(element)), so the numeric (its scale too) is 0002's;
+--     coalesce(sum(pravah.jnum(element)), 0), so the numeric (its scale too) is 0002's (an
+--     inline subquery: a SQL function holding one is not inlined and costs ~10x per row);
 --   * text columns (created_by, lodged_by, citizen ...): min or last of actor / actor_post,
 --     computed in C (min by byte order: the databases use the C collation);
 --   * int columns: counts (appeals: the rate records whose jint(rating) <= 2, decided in C).
@@ -59,11 +60,6 @@ BEGIN
 END
 $fn$;
 
--- sum(pravah.jnum(element)) of a JSON array, 0 for NULL (0002: coalesce(sum(...), 0)).
-CREATE OR REPLACE FUNCTION pravah.jnum_sum(a jsonb) RETURNS numeric
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN coalesce((SELECT sum(pravah.jnum(e)) FROM jsonb_array_elements(a) e), 0);
-
 -- Merges the temp tables into the domain tables. Runs after pravah.cases holds the batch's
 -- result (the case rows are 0002's cfin) and with pg_temp.pv_batch_cases (reassigns,
 -- reassigned_from) filled. Each case row is looked up by its key (LATERAL ... OFFSET 0: an index
@@ -94,10 +90,13 @@ BEGIN
            pravah.jnum(b.ts_amount), pravah.jnum(b.contract_amount), b.contractor #>> '{}',
            b.agreement_number #>> '{}', pravah.jdate(b.planned_completion),
            pravah.local_date(pravah.ms_ts(b.completed_ms)),
-           CASE WHEN b.measured_qty IS NULL THEN 0 ELSE pravah.jnum_sum(b.measured_qty) END,
+           CASE WHEN b.measured_qty IS NULL THEN 0 ELSE coalesce((SELECT sum(pravah.jnum(e))
+               FROM jsonb_array_elements(b.measured_qty) e), 0) END,
            b.mb_entries, b.inspections, b.last_inspection #>> '{}',
-           CASE WHEN b.billed_amount IS NULL THEN 0 ELSE pravah.jnum_sum(b.billed_amount) END,
-           CASE WHEN b.paid_amount IS NULL THEN 0 ELSE pravah.jnum_sum(b.paid_amount) END,
+           CASE WHEN b.billed_amount IS NULL THEN 0 ELSE coalesce((SELECT sum(pravah.jnum(e))
+               FROM jsonb_array_elements(b.billed_amount) e), 0) END,
+           CASE WHEN b.paid_amount IS NULL THEN 0 ELSE coalesce((SELECT sum(pravah.jnum(e))
+               FROM jsonb_array_elements(b.paid_amount) e), 0) END,
            b.returns, coalesce(ws.stage, f.state)
     FROM pg_temp.pv_batch_works b
     CROSS JOIN LATERAL (SELECT c.office, c.state FROM pravah.cases c
@@ -164,8 +163,11 @@ BEGIN
 END
 $fn$;
 
+-- enable_nestloop off: the join of the two temp tables is a hash join whatever the sizes of the
+-- first batch of the session were when the plan was cached (the lookup of the case row stays a
+-- per-row index probe: a LATERAL reference can only be a nested loop).
 CREATE OR REPLACE FUNCTION pravah.merge_domain_grievances() RETURNS void
-LANGUAGE plpgsql SET jit = off AS $fn$
+LANGUAGE plpgsql SET jit = off SET enable_nestloop = off AS $fn$
 BEGIN
     INSERT INTO pravah.grievances AS g (case_id, office, category, subject, lodged_by,
         lodged_at, with_post, sla_due, breached_at, auto_appeals, auto_appealed_from,

@@ -39,11 +39,13 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 # CPU time (ms) of the projector and of its PostgreSQL backend go to $WORK/NAME.cpu: on this
 # shared machine wall times swing by 2x with the load, CPU times much less.
 measure() {
-    project "$1" "$2" "$3" "$PORT" --set project.batch_max="$BATCH"
-    while ! grep -q 'assigned, starting' "$WORK/$1.err" 2>/dev/null; do sleep 0.01; done
+    name=$1 db=$2 group=$3
+    shift 3
+    project "$name" "$db" "$group" "$PORT" --set project.batch_max="$BATCH" "$@"
+    while ! grep -q 'assigned, starting' "$WORK/$name.err" 2>/dev/null; do sleep 0.01; done
     start=$(now_ms)
     c0=$(cpu_ticks "$PROJ_PID")
-    bpid=$(q "$2" "SELECT pid FROM pg_stat_activity WHERE datname = '$2'
+    bpid=$(q "$db" "SELECT pid FROM pg_stat_activity WHERE datname = '$db'
                    AND backend_type = 'client backend' AND pid <> pg_backend_pid()
                    ORDER BY backend_start DESC LIMIT 1")
     b0=$(cpu_ticks "$bpid")
@@ -53,7 +55,7 @@ measure() {
     b1=$(cpu_ticks "$bpid")
     hz=$(getconf CLK_TCK)
     echo "$(( (${c1:-0} - ${c0:-0}) * 1000 / hz )) $(( (${b1:-0} - ${b0:-0}) * 1000 / hz ))" \
-        >"$WORK/$1.cpu"
+        >"$WORK/$name.cpu"
     kill -TERM "$PROJ_PID"
     wait "$PROJ_PID"
     echo $((end - start))
@@ -62,9 +64,13 @@ measure() {
 new_db full
 full_ms=$(measure full full full)
 [ "$(q full "SELECT count(*) FROM pravah.transitions")" = "$accepted" ] || fail "full: transitions"
+# The reference design (staging + 0002's apply_staging), on the same journal.
+new_db ref
+ref_ms=$(measure ref ref ref --set project.apply=sql)
+[ "$(q ref "SELECT count(*) FROM pravah.transitions")" = "$accepted" ] || fail "ref: transitions"
 
-# The same projector with an apply_staging that only empties the staging table: the C side,
-# the text COPY and the commit; then once more keeping the rows, for the raw COPY below.
+# The staging rows of the same journal, kept (the reference design with an apply_staging that
+# moves them aside): the journal as rows, for the raw COPY below.
 noop_db() {
     new_db "$1"
     PGDATABASE=$1 "$PRAVAH" project --migrate-only >"$WORK/$1.migrate" 2>&1 || fail "migrate $1"
@@ -72,55 +78,61 @@ noop_db() {
             CREATE OR REPLACE FUNCTION pravah.apply_staging() RETURNS bigint LANGUAGE sql AS
             \$\$ $2 \$\$" >/dev/null || fail "$1: apply_staging"
 }
-noop_db noop "DELETE FROM pravah.staging_records; SELECT 0::bigint"
-noop_ms=$(measure noop noop noop)
 noop_db keep "WITH m AS (DELETE FROM pravah.staging_records RETURNING *)
               INSERT INTO pravah.kept SELECT * FROM m; SELECT 0::bigint"
-measure keep keep keep >/dev/null
+measure keep keep keep --set project.apply=sql >/dev/null
 [ "$(q keep "SELECT count(*) FROM pravah.kept")" = "$accepted" ] || fail "keep: rows kept"
 
-# Raw: the kept rows, exported in binary, copied into an empty table of the staging columns.
-psql -X -q -d keep -c "\\copy pravah.kept TO '$WORK/rows.bin' WITH (FORMAT binary)" || fail "export"
-q keep "CREATE TABLE raw (LIKE pravah.staging_records)" >/dev/null
-start=$(now_ms)
-psql -X -q -d keep -c "\\copy raw FROM '$WORK/rows.bin' WITH (FORMAT binary)" || fail "raw copy"
-raw_ms=$(($(now_ms) - start))
-[ "$(q keep "SELECT count(*) FROM raw")" = "$accepted" ] || fail "raw: rows"
-
-# The floor of any design that stages the rows: the raw COPY above plus one INSERT ... SELECT
-# of the same rows into a copy of pravah.transitions (primary key included), which every
-# journal record has to reach; no dedup, no cases, no domain tables. Its ratio to the raw COPY
-# is the most a staged projection can reach on this server.
-cols="case_id, seq, case_type, def_version, kind, event_id, event_type, source, actor,
-      actor_post, actor_role, event_time, accepted_at, prev_state, new_state, assignee,
-      deadline, alert_level, alert_target, data, office, hash, prev_hash, topic_partition,
-      kafka_offset, pseq, phash"
-q keep "CREATE TABLE floor_t (LIKE pravah.transitions INCLUDING ALL)" >/dev/null
-start=$(now_ms)
-q keep "INSERT INTO floor_t ($cols) SELECT ${cols%%accepted_at,*}pravah.ms_ts(accepted_at_ms),
-        prev_state, new_state, assignee,
-        CASE WHEN deadline_ms <> 0 THEN pravah.ms_ts(deadline_ms) END, alert_level,
-        alert_target, data, office, hash, prev_hash, topic_partition, kafka_offset, pseq, phash
-        FROM raw" >/dev/null || fail "floor insert"
-floor_ms=$((raw_ms + $(now_ms) - start))
-[ "$(q keep "SELECT count(*) FROM floor_t")" = "$accepted" ] || fail "floor: rows"
+# raw_copy SRC_DB SRC_TABLE DEST_TABLE_DDL: ms to \copy the rows of SRC_TABLE (exported in binary
+# from SRC_DB) into a new table of database keep made by DEST_TABLE_DDL (named dest_*).
+raw_copy() {
+    f=$WORK/$(echo "$2" | tr . _).bin
+    psql -X -q -d "$1" -c "\\copy $2 TO '$f' WITH (FORMAT binary)" || fail "export $2"
+    q keep "$3" >/dev/null || fail "$3"
+    dest=$(echo "$3" | awk '{ print $3 }')
+    t0=$(now_ms)
+    psql -X -q -d keep -c "\\copy $dest FROM '$f' WITH (FORMAT binary)" || fail "raw copy $dest"
+    echo $(($(now_ms) - t0))
+}
+# 1. The journal as rows (the staging columns) into an empty table without index: the issue's
+#    "raw binary COPY of the same rows".
+raw_ms=$(raw_copy keep pravah.kept "CREATE TABLE dest_raw (LIKE pravah.staging_records)")
+[ "$(q keep "SELECT count(*) FROM dest_raw")" = "$accepted" ] || fail "raw: rows"
+# 2. The same records as transitions rows into a copy of pravah.transitions with its primary key:
+#    the least any projection keeping the history writes.
+pk_ms=$(raw_copy full pravah.transitions "CREATE TABLE dest_pk (LIKE pravah.transitions INCLUDING ALL)")
+# 3. Every row the projection holds (each pravah table of the full run, bookkeeping aside) into
+#    tables without index: the physical limit of writing the projection's output.
+all_ms=0
+for t in $(q full "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = 'pravah' AND c.relkind = 'r' AND c.reltuples <> 0
+                     AND relname NOT IN ('staging_records', 'projector_offsets',
+                                         'schema_migrations', 'offices', 'officers', 'posts',
+                                         'workflow_states', 'holidays')
+                     AND EXISTS (SELECT 1 FROM pg_stat_user_tables s
+                                 WHERE s.relid = c.oid AND s.n_tup_ins > 0)"); do
+    ms=$(raw_copy full "pravah.$t" "CREATE TABLE dest_all_$t (LIKE pravah.$t)")
+    all_ms=$((all_ms + ms))
+    echo "  projection table $t: $(q full "SELECT count(*) FROM pravah.$t") rows, raw COPY $ms ms"
+done
 
 rate() { echo $(( $1 * 1000 / ($2 > 0 ? $2 : 1) )); }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'; }
 full_rate=$(rate "$accepted" "$full_ms")
-noop_rate=$(rate "$accepted" "$noop_ms")
+ref_rate=$(rate "$accepted" "$ref_ms")
 raw_rate=$(rate "$accepted" "$raw_ms")
-floor_rate=$(rate "$accepted" "$floor_ms")
-floor_ratio=$(awk -v a="$floor_rate" -v b="$raw_rate" 'BEGIN { printf "%.1f", 100 * a / b }')
-ratio=$(awk -v a="$full_rate" -v b="$raw_rate" 'BEGIN { printf "%.1f", 100 * a / b }')
-noop_ratio=$(awk -v a="$noop_rate" -v b="$raw_rate" 'BEGIN { printf "%.1f", 100 * a / b }')
-printf '%-44s %10s records/s  (%d records in %d ms)\n' \
-    "pravah project (full apply_staging)" "$full_rate" "$accepted" "$full_ms" \
-    "pravah project (no-op apply_staging)" "$noop_rate" "$accepted" "$noop_ms" \
-    "raw binary COPY of the same rows" "$raw_rate" "$accepted" "$raw_ms" \
-    "raw COPY + INSERT into transitions (floor)" "$floor_rate" "$accepted" "$floor_ms"
+pk_rate=$(rate "$accepted" "$pk_ms")
+all_rate=$(rate "$accepted" "$all_ms")
+ratio=$(pct "$full_rate" "$raw_rate")
+printf '%-58s %10s records/s  (%d records in %d ms)\n' \
+    "pravah project (one write per record, project.apply=c)" "$full_rate" "$accepted" "$full_ms" \
+    "pravah project (reference: staging + apply_staging)" "$ref_rate" "$accepted" "$ref_ms" \
+    "raw binary COPY of the journal rows (no index)" "$raw_rate" "$accepted" "$raw_ms" \
+    "raw binary COPY into transitions (primary key)" "$pk_rate" "$accepted" "$pk_ms" \
+    "raw binary COPY of every projection row (no index)" "$all_rate" "$accepted" "$all_ms"
 read -r full_cpu full_pg <"$WORK/full.cpu"
-read -r noop_cpu noop_pg <"$WORK/noop.cpu"
-echo "CPU ms: full: projector $full_cpu, its PostgreSQL backend $full_pg;" \
-     "no-op: projector $noop_cpu, backend $noop_pg"
-echo "ratio: full $ratio% of raw, no-op $noop_ratio% of raw, floor $floor_ratio% of raw (target: >= 50% and >= 50000/s)"
-echo "BENCH name=project records=$accepted batch=$BATCH projected_per_s=$full_rate noop_per_s=$noop_rate raw_copy_per_s=$raw_rate ratio_pct=$ratio floor_per_s=$floor_rate floor_ratio_pct=$floor_ratio full_pg_cpu_ms=$full_pg full_proj_cpu_ms=$full_cpu"
+read -r ref_cpu ref_pg <"$WORK/ref.cpu"
+echo "CPU ms: one write: projector $full_cpu, its PostgreSQL backend $full_pg;" \
+     "reference: projector $ref_cpu, backend $ref_pg"
+echo "ratio: $ratio% of the raw COPY of the journal rows, $(pct "$full_rate" "$pk_rate")% of the raw COPY into transitions, $(pct "$full_rate" "$all_rate")% of the raw COPY of every projection row; the reference design $(pct "$ref_rate" "$raw_rate")% (target: >= 50% and >= 50000/s)"
+echo "BENCH name=project records=$accepted batch=$BATCH projected_per_s=$full_rate reference_per_s=$ref_rate raw_copy_per_s=$raw_rate ratio_pct=$ratio raw_pk_per_s=$pk_rate raw_all_per_s=$all_rate ratio_all_pct=$(pct "$full_rate" "$all_rate") full_pg_cpu_ms=$full_pg full_proj_cpu_ms=$full_cpu"

@@ -74,7 +74,15 @@ struct pv_proj_apply_s {
     size_t applied;
     const char **ids;
     size_t nids, capids;
+    void (*sync)(void *ctx);
+    void *sync_ctx;
 };
+
+void pv_proj_apply_set_sync(pv_proj_apply_t *a, void (*sync)(void *ctx), void *ctx)
+{
+    a->sync = sync;
+    a->sync_ctx = ctx;
+}
 
 pv_proj_apply_t *pv_proj_apply_new(void)
 {
@@ -491,6 +499,8 @@ static int at_or_below_head(pv_proj_apply_t *a, pv_pg_t *pg, const pv_proj_rec_t
         memcpy(stored, c->hash, PV_HASH_LEN);
         found = 1;
     } else {
+        if (a->sync)
+            a->sync(a->sync_ctx);
         found = pv_proj_state_stored_hash(pg, r->case_id, r->seq, stored, err, errlen);
         if (found < 0)
             return -found;

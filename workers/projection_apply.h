@@ -38,6 +38,10 @@ typedef struct pv_proj_apply_s pv_proj_apply_t;
 pv_proj_apply_t *pv_proj_apply_new(void); /* NULL when out of memory */
 void pv_proj_apply_free(pv_proj_apply_t *a);
 
+/* Called before a read of PostgreSQL that a transaction still in flight could change (the
+ * stored hash of a record below its case's head): the callback waits for it. */
+void pv_proj_apply_set_sync(pv_proj_apply_t *a, void (*sync)(void *ctx), void *ctx);
+
 /* Builds the projection of recs[0..n) against st (loading from PostgreSQL what it lacks) and
  * feeds the applied records to dom (reset first). Nothing is written yet. Returns 0 or a
  * pv_pg_class_t with err filled. */

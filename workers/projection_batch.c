@@ -10,17 +10,19 @@
 #include "projection_batch.h"
 #include "projection_domains.h"
 #include "projection_state.h"
+#include "projection_writer.h"
 #include "pravah/arena.h"
 #include "pravah/buf.h"
 #include "pravah/record.h"
-#include "clock.h"
 
 /* One message of the batch. */
 typedef struct item_s {
     int32_t partition;
     int64_t offset;
     size_t row_off, row_len; /* sql mode: its line in `rows` (0 when it cannot be projected) */
-    size_t raw_off, raw_len; /* the message value in `raw` */
+    const uint8_t *raw;      /* the message value (arena of generation gen) */
+    size_t raw_len;
+    int gen;                 /* which arena holds what the item points to */
     const char *reason;      /* why it cannot be projected (arena), NULL when it can */
     const pv_record_t *rec;  /* c mode: the decoded record (arena) */
     const char *json;        /* c mode: its data as JSON (arena) */
@@ -32,18 +34,27 @@ struct pv_projection_batch_s {
     pv_projection_committed_cb cb;
     void *ctx;
     item_t *items;
-    size_t first, nitems, capitems; /* items[first..nitems) are not yet in PostgreSQL */
-    pv_buf_t rows, raw, json, sql;
-    pv_arena_t arena;
+    /* items[first..sub) are in flight (the writer's job), items[sub..nitems) are open; all of
+     * items[first..nitems) are not yet known to be in PostgreSQL */
+    size_t first, sub, nitems, capitems;
+    pv_buf_t rows, json, sql;
+    /* Two generations of memory: items added go to arena[gen]; an arena is reset once none of
+     * its items is pending (see compact). */
+    pv_arena_t arena[2];
+    int gen;
     uint64_t splits;
     pv_projection_mode_t mode;
     int64_t expect[PV_PROJECTION_MAX_PARTITIONS]; /* what projector_offsets holds (fencing) */
     pv_proj_state_t *state;                       /* c mode */
-    pv_proj_apply_t *apply;
-    pv_domains_t *domains;
+    /* Two builders: one may be the writer's job while the other builds the next batch. */
+    pv_proj_apply_t *apply[2];
+    pv_domains_t *domains[2];
+    pv_buf_t errors[2], close_sql[2];
+    int builder;
     pv_proj_rec_t *recs;
     size_t caprecs;
-    uint64_t session; /* the pv_pg_session the batch tables were made in */
+    uint64_t session;         /* the pv_pg_session the batch tables were made in */
+    pv_proj_writer_t *writer; /* pipelining: NULL when off */
 };
 
 /* ---- staging rows ---- */
@@ -128,9 +139,10 @@ static item_t *push_item(pv_projection_batch_t *b, const pv_kafka_msg_t *msg)
     memset(it, 0, sizeof *it);
     it->partition = msg->partition;
     it->offset = msg->offset;
-    it->raw_off = b->raw.len;
+    it->gen = b->gen;
     it->raw_len = msg->value_len;
-    if (pv_buf_append(&b->raw, msg->value, msg->value_len) != 0)
+    it->raw = pv_arena_memdup(&b->arena[b->gen], msg->value, msg->value_len ? msg->value_len : 1);
+    if (!it->raw)
         return NULL;
     b->nitems++;
     return it;
@@ -151,8 +163,8 @@ static int keep_record(pv_projection_batch_t *b, item_t *it, const pv_record_t *
         snprintf(reason, len, "transitions row: data: %s", pv_strerror(rc));
         return -1;
     }
-    pv_record_t *copy = pv_arena_memdup(&b->arena, rec, sizeof *rec);
-    it->json = pv_arena_strndup(&b->arena, (const char *)b->json.data, b->json.len);
+    pv_record_t *copy = pv_arena_memdup(&b->arena[b->gen], rec, sizeof *rec);
+    it->json = pv_arena_strndup(&b->arena[b->gen], (const char *)b->json.data, b->json.len);
     it->json_len = b->json.len;
     it->rec = copy;
     if (!copy || !it->json) {
@@ -170,7 +182,7 @@ static int decode(pv_projection_batch_t *b, const pv_kafka_msg_t *msg, item_t *i
 {
     pv_record_t rec;
     char err[256];
-    if (pv_record_decode(msg->value, msg->value_len, &b->arena, &rec, err, sizeof err) != 0) {
+    if (pv_record_decode(msg->value, msg->value_len, &b->arena[b->gen], &rec, err, sizeof err) != 0) {
         snprintf(reason, len, "decode: %s", err);
         return -1;
     }
@@ -205,7 +217,7 @@ int pv_projection_batch_add(pv_projection_batch_t *b, const pv_kafka_msg_t *msg)
     if (!it)
         return PV_ENOMEM;
     if (decode(b, msg, it, reason, sizeof reason) != 0)
-        it->reason = pv_arena_strndup(&b->arena, reason, strlen(reason));
+        it->reason = pv_arena_strndup(&b->arena[b->gen], reason, strlen(reason));
     if (it->reason == NULL && it->row_len == 0 && it->rec == NULL)
         it->reason = "out of memory"; /* strndup failed: still recorded, never dropped */
     return 0;
@@ -231,39 +243,29 @@ static void row_span(const pv_projection_batch_t *b, size_t lo, size_t hi, size_
     *len = any ? end - start : 0;
 }
 
-static int copy_errors(pv_projection_batch_t *pb, pv_pg_t *pg, size_t lo, size_t hi, char *err,
-                       size_t errlen)
+/* The COPY rows of pravah.projection_errors for the items of [lo, hi) that cannot be
+ * projected, into out (reset first). Returns 0 or PV_ENOMEM. */
+static int error_rows(const pv_projection_batch_t *pb, size_t lo, size_t hi, pv_buf_t *out)
 {
-    pv_buf_t b;
-    int rc = 0, any = 0;
-    pv_buf_init(&b);
+    int rc = 0;
+    pv_buf_reset(out);
     for (size_t i = lo; i < hi && rc == 0; i++) {
         const item_t *it = &pb->items[i];
         if (!it->reason)
             continue;
-        any = 1;
-        rc = add_int(&b, it->partition, 0);
-        rc = rc ? rc : add_int(&b, it->offset, 0);
-        rc = rc ? rc : add_text(&b, it->reason, 0);
-        rc = rc ? rc : pv_pg_copy_bytea(&b, pb->raw.data + it->raw_off, it->raw_len);
-        rc = rc ? rc : pv_pg_copy_end_field(&b, 1);
+        rc = add_int(out, it->partition, 0);
+        rc = rc ? rc : add_int(out, it->offset, 0);
+        rc = rc ? rc : add_text(out, it->reason, 0);
+        rc = rc ? rc : pv_pg_copy_bytea(out, it->raw, it->raw_len);
+        rc = rc ? rc : pv_pg_copy_end_field(out, 1);
     }
-    if (rc)
-        snprintf(err, errlen, "building projection_errors rows: %s", pv_strerror(rc));
-    else if (any)
-        rc = pv_pg_copy(pg,
-                        "COPY pravah.projection_errors (topic_partition, kafka_offset, "
-                        "reason, bytes) FROM STDIN",
-                        b.data, b.len, err, errlen);
-    pv_buf_close(&b);
-    return rc ? (rc < 0 ? PV_PG_FATAL : rc) : 0;
+    return rc;
 }
 
 /* Appends the fenced store of the next offset of every partition in items[lo..hi)
  * (pravah.store_offsets, 0008), the NOTIFY and the COMMIT. */
-static int offsets_sql(pv_projection_batch_t *b, size_t lo, size_t hi, size_t nrec)
+static int offsets_sql(pv_projection_batch_t *b, size_t lo, size_t hi, size_t nrec, pv_buf_t *s)
 {
-    pv_buf_t *s = &b->sql;
     char line[768];
     int64_t next[PV_PROJECTION_MAX_PARTITIONS];
     pv_buf_t parts, expect, nexts;
@@ -310,36 +312,52 @@ static size_t count_records(const pv_projection_batch_t *b, size_t lo, size_t hi
     return n;
 }
 
-/* sql mode: COPY into staging_records, then apply_staging() (the reference design). */
+/* sql mode: one transaction of the reference design (staging_records, apply_staging). */
 static int write_staging(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t hi, char *err,
                          size_t errlen)
 {
-    size_t off, len;
+    size_t off, len, nrec = count_records(b, lo, hi);
+    pv_buf_t *errors = &b->errors[0];
     row_span(b, lo, hi, &off, &len);
     pv_buf_reset(&b->sql);
-    if (pv_buf_append(&b->sql, "SELECT pravah.apply_staging();\n", 31) != 0) {
+    static const char apply[] = "SELECT pravah.apply_staging();\n";
+    if (pv_buf_append(&b->sql, apply, sizeof apply - 1) != 0 ||
+        offsets_sql(b, lo, hi, nrec, &b->sql) != 0 || error_rows(b, lo, hi, errors) != 0) {
         snprintf(err, errlen, "out of memory");
         return PV_PG_FATAL;
     }
-    return len ? pv_pg_copy(pg, "BEGIN; COPY pravah.staging_records FROM STDIN",
-                            b->rows.data + off, len, err, errlen)
-               : pv_pg_exec(pg, "BEGIN", err, errlen);
-}
-
-/* c mode: the session's batch tables, once per connection. */
-static int batch_tables(pv_projection_batch_t *b, pv_pg_t *pg, char *err, size_t errlen)
-{
-    if (b->session == pv_pg_session(pg))
-        return 0;
-    int rc = pv_pg_exec(pg, "SELECT pravah.create_batch_tables()", err, errlen);
-    if (rc == 0)
-        b->session = pv_pg_session(pg);
+    int rc = len ? pv_pg_copy(pg, "BEGIN; COPY pravah.staging_records FROM STDIN",
+                              b->rows.data + off, len, err, errlen)
+                 : pv_pg_exec(pg, "BEGIN", err, errlen);
+    if (rc == 0 && errors->len)
+        rc = pv_pg_copy(pg,
+                        "COPY pravah.projection_errors (topic_partition, kafka_offset, reason, "
+                        "bytes) FROM STDIN",
+                        errors->data, errors->len, err, errlen);
+    rc = rc ? rc : pv_pg_exec(pg, (const char *)b->sql.data, err, errlen);
+    if (rc != 0 && strcmp(pv_pg_sqlstate(pg), "PVF01") == 0)
+        rc = PV_PROJECTION_FENCED;
+    if (rc != 0 && pv_pg_is_connected(pg)) {
+        char e2[256];
+        pv_pg_exec(pg, "ROLLBACK", e2, sizeof e2);
+    }
     return rc;
 }
 
-/* c mode: classify and fold in C, COPY straight into transitions and the batch tables. */
-static int write_direct(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t hi, char *err,
-                        size_t errlen)
+/* While the writer runs a transaction, the build of the next batch must not read what that
+ * transaction is about to change: before such a read, wait until it has finished. */
+static void writer_idle(void *ctx)
+{
+    pv_projection_batch_t *b = ctx;
+    if (b->writer)
+        pv_proj_writer_idle(b->writer);
+}
+
+/* c mode: builds items[lo..hi) with builder k: the classification and fold in C (reading
+ * PostgreSQL through pg), then, optimistically, the state as it will be after the COMMIT.
+ * Returns 0 or a pv_pg_class_t. */
+static int build(pv_projection_batch_t *b, int k, pv_pg_t *pg, size_t lo, size_t hi, char *err,
+                 size_t errlen)
 {
     if (hi - lo > b->caprecs) {
         pv_proj_rec_t *r = realloc(b->recs, (hi - lo) * sizeof *r);
@@ -355,51 +373,52 @@ static int write_direct(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t
         b->recs[i - lo] = (pv_proj_rec_t){it->partition, it->offset, it->reason ? NULL : it->rec,
                                           it->json, it->json_len};
     }
-    int64_t t0 = pv_wall_ms();
-    int rc = batch_tables(b, pg, err, errlen);
-    rc = rc ? rc
-            : pv_proj_apply_build(b->apply, b->state, b->domains, pg, b->recs, hi - lo, err,
-                                  errlen);
-    int64_t t1 = pv_wall_ms();
-    rc = rc ? rc : pv_pg_exec(pg, "BEGIN", err, errlen);
-    rc = rc ? rc : pv_proj_apply_copy(b->apply, b->domains, pg, err, errlen);
-    if (getenv("PV_TRACE")) fprintf(stderr, "TRACE n=%zu build=%lld copy=%lld\n", hi-lo, (long long)(t1-t0), (long long)(pv_wall_ms()-t1));
-    pv_buf_reset(&b->sql);
-    if (rc == 0 && pv_proj_apply_sql(b->apply, &b->sql) != 0) {
-        snprintf(err, errlen, "out of memory");
-        rc = PV_PG_FATAL;
-    }
+    pv_proj_apply_set_sync(b->apply[k], writer_idle, b);
+    int rc = pv_proj_apply_build(b->apply[k], b->state, b->domains[k], pg, b->recs, hi - lo, err,
+                                 errlen);
+    if (rc == 0 && pv_proj_apply_commit(b->apply[k], b->state) != 0)
+        pv_proj_state_clear(b->state); /* always safe: the next build reads PostgreSQL */
     return rc;
 }
 
-/* One transaction. Returns 0 or a pv_pg_class_t (rolled back when still connected), or
- * PV_PROJECTION_FENCED. */
+/* c mode: the closing statements and the projection_errors rows of items[lo..hi), for builder
+ * k (after the transaction before it committed: the offsets are fenced on what it stored). */
+static int finish(pv_projection_batch_t *b, int k, size_t lo, size_t hi)
+{
+    pv_buf_t *sql = &b->close_sql[k];
+    pv_buf_reset(sql);
+    int rc = pv_proj_apply_sql(b->apply[k], sql);
+    rc = rc ? rc : offsets_sql(b, lo, hi, count_records(b, lo, hi), sql);
+    return rc ? rc : error_rows(b, lo, hi, &b->errors[k]);
+}
+
+static pv_proj_job_t job_of(pv_projection_batch_t *b, int k)
+{
+    return (pv_proj_job_t){b->apply[k], b->domains[k], &b->errors[k],
+                           (const char *)b->close_sql[k].data};
+}
+
+/* One transaction over items[lo..hi), on pg, now. Returns 0 or a pv_pg_class_t (rolled back
+ * when still connected), or PV_PROJECTION_FENCED. */
 static int apply_range(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t hi, char *err,
                        size_t errlen)
 {
-    size_t nrec = count_records(b, lo, hi);
-    int rc = b->mode == PV_PROJECTION_C ? write_direct(b, pg, lo, hi, err, errlen)
-                                        : write_staging(b, pg, lo, hi, err, errlen);
-    if (rc == 0 && nrec < hi - lo)
-        rc = copy_errors(b, pg, lo, hi, err, errlen);
-    if (rc == 0 && offsets_sql(b, lo, hi, nrec) != 0) {
-        snprintf(err, errlen, "out of memory");
-        rc = PV_PG_FATAL;
+    int rc;
+    if (b->mode == PV_PROJECTION_SQL) {
+        rc = write_staging(b, pg, lo, hi, err, errlen);
+    } else {
+        rc = build(b, b->builder, pg, lo, hi, err, errlen);
+        if (rc == 0 && finish(b, b->builder, lo, hi) != 0) {
+            snprintf(err, errlen, "out of memory");
+            rc = PV_PG_FATAL;
+        }
+        if (rc == 0) {
+            pv_proj_job_t job = job_of(b, b->builder);
+            rc = pv_proj_txn(pg, &job, &b->session, err, errlen);
+        }
     }
-    int64_t t2 = pv_wall_ms();
-    if (rc == 0)
-        rc = pv_pg_exec(pg, (const char *)b->sql.data, err, errlen);
-    if (getenv("PV_TRACE")) fprintf(stderr, "TRACE exec=%lld\n", (long long)(pv_wall_ms()-t2));
-    if (rc != 0 && strcmp(pv_pg_sqlstate(pg), "PVF01") == 0)
-        rc = PV_PROJECTION_FENCED;
-    if (rc != 0 && pv_pg_is_connected(pg)) {
-        char e2[256];
-        pv_pg_exec(pg, "ROLLBACK", e2, sizeof e2);
-    }
-    if (rc != 0 && b->state)
-        pv_proj_state_clear(b->state); /* whatever was read may be stale after a failure */
-    if (rc == 0 && b->mode == PV_PROJECTION_C && pv_proj_apply_commit(b->apply, b->state) != 0)
-        pv_proj_state_clear(b->state);
+    if (rc != 0)
+        pv_proj_state_clear(b->state); /* what was read or assumed may be stale after a failure */
     return rc;
 }
 
@@ -411,6 +430,8 @@ static void committed(pv_projection_batch_t *b, size_t lo, size_t hi)
             b->cb(b->ctx, b->items[i].partition, b->items[i].offset, b->items[i].reason);
     }
     b->first = hi;
+    if (b->sub < hi)
+        b->sub = hi;
 }
 
 /* A range that SQL refuses (PV_PG_DATA) is split in halves until the one record at fault is
@@ -432,7 +453,7 @@ static int apply_split(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t 
         char reason[600];
         snprintf(reason, sizeof reason, "%s: %s",
                  b->mode == PV_PROJECTION_C ? "apply_batch" : "apply_staging", err);
-        it->reason = pv_arena_strndup(&b->arena, reason, strlen(reason));
+        it->reason = pv_arena_strndup(&b->arena[b->gen], reason, strlen(reason));
         it->row_len = 0;
         it->rec = NULL;
         if (!it->reason)
@@ -444,16 +465,106 @@ static int apply_split(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_t 
     return rc ? rc : apply_split(b, pg, mid, hi, err, errlen);
 }
 
-int pv_projection_batch_write(pv_projection_batch_t *b, pv_pg_t *pg, char *err, size_t errlen)
+/* Waits for the writer's transaction, if any. 0: committed (the callback has run for its
+ * messages); else its failure, and its messages are open again. */
+static int drain(pv_projection_batch_t *b, char *err, size_t errlen)
 {
-    if (b->first == b->nitems) {
-        pv_projection_batch_reset(b);
+    if (!b->writer || b->sub == b->first)
+        return 0;
+    int rc = pv_proj_writer_wait(b->writer, err, errlen);
+    if (rc == 0) {
+        committed(b, b->first, b->sub);
         return 0;
     }
-    int rc = apply_split(b, pg, b->first, b->nitems, err, errlen);
+    b->sub = b->first;
+    pv_proj_state_clear(b->state); /* it assumed the transaction would commit */
+    return rc;
+}
+
+/* Drops the committed items from the front and, once an arena holds nothing pending, resets
+ * it and takes new items there. */
+static void compact(pv_projection_batch_t *b)
+{
+    if (b->first) {
+        memmove(b->items, b->items + b->first, (b->nitems - b->first) * sizeof *b->items);
+        b->nitems -= b->first;
+        b->sub -= b->first;
+        b->first = 0;
+    }
+    int other = !b->gen;
+    for (size_t i = 0; i < b->nitems; i++)
+        if (b->items[i].gen == other)
+            return;
+    pv_arena_reset(&b->arena[other]);
+    b->gen = other;
+}
+
+int pv_projection_batch_write(pv_projection_batch_t *b, pv_pg_t *pg, char *err, size_t errlen)
+{
+    int rc = drain(b, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (b->first < b->nitems)
+        rc = apply_split(b, pg, b->first, b->nitems, err, errlen);
     if (rc == 0)
         pv_projection_batch_reset(b);
     return rc;
+}
+
+int pv_projection_batch_submit(pv_projection_batch_t *b, pv_pg_t *pg, char *err, size_t errlen)
+{
+    if (!b->writer || b->mode != PV_PROJECTION_C)
+        return pv_projection_batch_write(b, pg, err, errlen);
+    size_t lo = b->sub, hi = b->nitems;
+    if (lo == hi)
+        return drain(b, err, errlen);
+    if (pv_proj_state_over(b->state)) { /* the state is cleared: nothing may be in flight */
+        int rc = drain(b, err, errlen);
+        if (rc != 0)
+            return rc;
+        pv_proj_state_clear(b->state);
+    }
+    int k = !b->builder; /* the other builder may be the writer's job */
+    int rc = build(b, k, pg, lo, hi, err, errlen);
+    int rc2 = drain(b, err, errlen);
+    if (rc != 0 || rc2 != 0) {
+        pv_proj_state_clear(b->state);
+        return rc2 ? rc2 : rc;
+    }
+    if (finish(b, k, lo, hi) != 0) {
+        snprintf(err, errlen, "out of memory");
+        pv_proj_state_clear(b->state);
+        return PV_PG_FATAL;
+    }
+    pv_proj_job_t job = job_of(b, k);
+    b->builder = k;
+    b->sub = hi;
+    pv_proj_writer_start(b->writer, &job);
+    compact(b);
+    return 0;
+}
+
+int pv_projection_batch_drain(pv_projection_batch_t *b, char *err, size_t errlen)
+{
+    int rc = drain(b, err, errlen);
+    if (rc == 0 && b->first == b->nitems)
+        pv_projection_batch_reset(b);
+    return rc;
+}
+
+int pv_projection_batch_settle(pv_projection_batch_t *b, char *err, size_t errlen)
+{
+    if (!b->writer || b->sub == b->first || pv_proj_writer_busy(b->writer))
+        return 0;
+    return pv_projection_batch_drain(b, err, errlen);
+}
+
+int pv_projection_batch_pipeline(pv_projection_batch_t *b, const char *conninfo)
+{
+    if (b->writer)
+        return 0;
+    b->writer = pv_proj_writer_new(conninfo);
+    return b->writer ? 0 : PV_ENOMEM;
 }
 
 size_t pv_projection_batch_drop_committed(pv_projection_batch_t *b, const int64_t *stored)
@@ -463,12 +574,19 @@ size_t pv_projection_batch_drop_committed(pv_projection_batch_t *b, const int64_
         i++;
     size_t n = i - b->first;
     b->first = i;
+    if (b->sub < i)
+        b->sub = i;
     return n;
 }
 
 size_t pv_projection_batch_pending(const pv_projection_batch_t *b)
 {
     return b->nitems - b->first;
+}
+
+size_t pv_projection_batch_open(const pv_projection_batch_t *b)
+{
+    return b->nitems - b->sub;
 }
 
 uint64_t pv_projection_batch_splits(const pv_projection_batch_t *b)
@@ -478,10 +596,14 @@ uint64_t pv_projection_batch_splits(const pv_projection_batch_t *b)
 
 void pv_projection_batch_reset(pv_projection_batch_t *b)
 {
-    b->first = b->nitems = 0;
+    char err[256];
+    if (b->sub > b->first && drain(b, err, sizeof err) != 0)
+        pv_proj_state_clear(b->state); /* its failure: nothing of it is in PostgreSQL */
+    b->first = b->sub = b->nitems = 0;
     pv_buf_reset(&b->rows);
-    pv_buf_reset(&b->raw);
-    pv_arena_reset(&b->arena);
+    pv_arena_reset(&b->arena[0]);
+    pv_arena_reset(&b->arena[1]);
+    b->gen = 0;
 }
 
 /* ---- setup ---- */
@@ -527,16 +649,20 @@ pv_projection_batch_t *pv_projection_batch_new(const char *group, const char *to
     b->ctx = ctx;
     b->mode = PV_PROJECTION_C;
     b->state = pv_proj_state_new(0);
-    b->apply = pv_proj_apply_new();
-    b->domains = pv_domains_new();
-    if (!b->state || !b->apply || !b->domains) {
+    for (int k = 0; k < 2; k++) {
+        b->apply[k] = pv_proj_apply_new();
+        b->domains[k] = pv_domains_new();
+        pv_buf_init(&b->errors[k]);
+        pv_buf_init(&b->close_sql[k]);
+    }
+    pv_arena_init(&b->arena[0], 256 * 1024);
+    pv_arena_init(&b->arena[1], 256 * 1024);
+    if (!b->state || !b->apply[0] || !b->apply[1] || !b->domains[0] || !b->domains[1]) {
         snprintf(err, errlen, "out of memory");
         pv_projection_batch_free(b);
         return NULL;
     }
-    pv_arena_init(&b->arena, 256 * 1024);
     pv_buf_init(&b->rows);
-    pv_buf_init(&b->raw);
     pv_buf_init(&b->json);
     pv_buf_init(&b->sql);
     return b;
@@ -546,16 +672,21 @@ void pv_projection_batch_free(pv_projection_batch_t *b)
 {
     if (!b)
         return;
+    pv_proj_writer_free(b->writer); /* waits for its transaction first */
     free(b->items);
     free(b->recs);
     pv_proj_state_free(b->state);
-    pv_proj_apply_free(b->apply);
-    pv_domains_free(b->domains);
+    for (int k = 0; k < 2; k++) {
+        pv_proj_apply_free(b->apply[k]);
+        pv_domains_free(b->domains[k]);
+        pv_buf_close(&b->errors[k]);
+        pv_buf_close(&b->close_sql[k]);
+    }
     pv_buf_close(&b->rows);
-    pv_buf_close(&b->raw);
     pv_buf_close(&b->json);
     pv_buf_close(&b->sql);
-    pv_arena_close(&b->arena);
+    pv_arena_close(&b->arena[0]);
+    pv_arena_close(&b->arena[1]);
     free(b);
 }
 
@@ -572,5 +703,7 @@ void pv_projection_batch_expect(pv_projection_batch_t *b, int32_t partition, int
 
 void pv_projection_batch_forget(pv_projection_batch_t *b)
 {
+    char err[256];
+    drain(b, err, sizeof err); /* a failure leaves its messages open, as it should */
     pv_proj_state_clear(b->state);
 }

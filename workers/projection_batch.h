@@ -20,6 +20,7 @@
 
 #include "kafka.h"
 #include "pg.h"
+#include "projection_writer.h" /* PV_PROJECTION_FENCED */
 
 /* Partitions 0 .. PV_PROJECTION_MAX_PARTITIONS-1 are supported. */
 #define PV_PROJECTION_MAX_PARTITIONS 256
@@ -32,11 +33,11 @@ typedef struct pv_projection_batch_s pv_projection_batch_t;
  * against. Both give the same tables. */
 typedef enum { PV_PROJECTION_C = 0, PV_PROJECTION_SQL } pv_projection_mode_t;
 
-/* pv_projection_batch_write's answer when pravah.projector_offsets does not hold what this batch
- * expected for one of its partitions: another projector wrote it. Nothing of the range landed;
- * read the stored offsets again, tell the batch (pv_projection_batch_expect), drop what is
- * already stored (pv_projection_batch_drop_committed) and write again. */
-#define PV_PROJECTION_FENCED 100
+/* PV_PROJECTION_FENCED (projection_writer.h) is pv_projection_batch_write's answer when
+ * pravah.projector_offsets does not hold what this batch expected for one of its partitions:
+ * another projector wrote it. Nothing of the range landed; read the stored offsets again, tell
+ * the batch (pv_projection_batch_expect), drop what is already stored
+ * (pv_projection_batch_drop_committed) and write again. */
 
 /* Called once per message after the transaction holding it committed, in order: reason is NULL
  * when the record went to the staging table, else why it went to projection_errors (borrowed
@@ -56,8 +57,10 @@ void pv_projection_batch_free(pv_projection_batch_t *b);
  * partition is not in 0 .. PV_PROJECTION_MAX_PARTITIONS-1) or PV_ENOMEM. */
 int pv_projection_batch_add(pv_projection_batch_t *b, const pv_kafka_msg_t *msg);
 
-/* Messages added and not yet committed. */
+/* Messages added and not yet committed (in flight included). */
 size_t pv_projection_batch_pending(const pv_projection_batch_t *b);
+/* Messages added and not yet handed to a transaction. */
+size_t pv_projection_batch_open(const pv_projection_batch_t *b);
 
 /* Writes the pending messages in one transaction (several when SQL refuses some). Returns 0
  * (all committed, the batch is empty again) or the pv_pg_class_t of the failure with err
@@ -65,6 +68,25 @@ size_t pv_projection_batch_pending(const pv_projection_batch_t *b);
  * rest stays pending. PV_PG_LOST: reconnect, then pv_projection_batch_drop_committed, then write
  * again. */
 int pv_projection_batch_write(pv_projection_batch_t *b, pv_pg_t *pg, char *err, size_t errlen);
+
+/* Pipelining (c mode only; docs/PROJECTOR.md "Pipelining"): transactions then run on a thread
+ * of their own with a second connection to conninfo, while the caller consumes and builds the
+ * next batch. Returns 0 or PV_ENOMEM. */
+int pv_projection_batch_pipeline(pv_projection_batch_t *b, const char *conninfo);
+
+/* With pipelining: builds the open messages and hands their transaction to the writer thread,
+ * after the previous one committed (its callbacks run here). Returns 0 (handed over), or the
+ * previous transaction's failure, as pv_projection_batch_write's: then nothing is in flight,
+ * every uncommitted message is open again, and the caller recovers with
+ * pv_projection_batch_write as usual. Without pipelining it is pv_projection_batch_write. */
+int pv_projection_batch_submit(pv_projection_batch_t *b, pv_pg_t *pg, char *err, size_t errlen);
+
+/* Waits for the transaction in flight (if any); returns as pv_projection_batch_submit. */
+int pv_projection_batch_drain(pv_projection_batch_t *b, char *err, size_t errlen);
+
+/* Without blocking: when the transaction in flight has finished, its outcome as
+ * pv_projection_batch_drain; 0 while it runs or when none is in flight. */
+int pv_projection_batch_settle(pv_projection_batch_t *b, char *err, size_t errlen);
 
 /* After a reconnect: drops from the front of the batch the messages below stored[partition]
  * (the offsets read back from pravah.projector_offsets; PV_PROJECTION_MAX_PARTITIONS entries):
@@ -84,7 +106,8 @@ void pv_projection_batch_expect(pv_projection_batch_t *b, int32_t partition, int
  * anything else that may have written the projection. */
 void pv_projection_batch_forget(pv_projection_batch_t *b);
 
-/* Forgets every pending message (none of it is in PostgreSQL). */
+/* Forgets every pending message (none of it is in PostgreSQL), after waiting for any
+ * transaction in flight. */
 void pv_projection_batch_reset(pv_projection_batch_t *b);
 
 /* Transactions refused by SQL and retried in halves, since the batch was made. */

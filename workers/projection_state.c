@@ -58,6 +58,11 @@ void pv_proj_state_clear(pv_proj_state_t *s)
     memset(s->has_part, 0, sizeof s->has_part);
 }
 
+int pv_proj_state_over(const pv_proj_state_t *s)
+{
+    return s->cases.len > s->max_cases / 5 * 4;
+}
+
 /* ---- cases ---- */
 
 static pv_case_head_t *new_head(const pv_case_head_t *h)

@@ -34,6 +34,11 @@ typedef struct pv_proj_state_s pv_proj_state_t;
 pv_proj_state_t *pv_proj_state_new(size_t max_cases);
 void pv_proj_state_free(pv_proj_state_t *s);
 
+/* Non-zero when the cache holds over 80% of its bound: clear it before the next load rather
+ * than in the middle of one (a clear must not happen while a transaction built on the cache
+ * is in flight). */
+int pv_proj_state_over(const pv_proj_state_t *s);
+
 /* Forgets everything: the next batch reads PostgreSQL again. */
 void pv_proj_state_clear(pv_proj_state_t *s);
 

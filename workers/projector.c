@@ -129,7 +129,7 @@ static void add_message(pv_projector_t *pj, const pv_kafka_msg_t *msg)
         pj->fatal = 1;
         return;
     }
-    if (pv_projection_batch_pending(pj->batch) == 1)
+    if (pv_projection_batch_open(pj->batch) == 1)
         pj->first_ms = pv_wall_ms();
     p->next = msg->offset + 1;
 }
@@ -178,19 +178,16 @@ static void batch_metrics(pv_projector_t *pj, size_t n, int64_t t0)
     atomic_store(&pj->m.age_ms_last, now - pj->first_ms);
 }
 
-/* Writes the open batch, whatever it takes: reconnects while the server is away; the batch
- * writer splits what SQL refuses. Returns 0, or -1 when stopped (the batch stays open) or
- * fatal. */
-static int flush(pv_projector_t *pj)
+/* After a failed transaction (rc, err): what it takes before writing again. Returns 0, or -1
+ * when stopped or fatal. */
+static int recover(pv_projector_t *pj, int rc, const char *err)
 {
-    char err[1024];
-    size_t n = pv_projection_batch_pending(pj->batch);
-    int64_t t0 = pv_wall_ms();
-    while (pv_projection_batch_pending(pj->batch) && !pj->fatal) {
-        int rc = pv_projection_batch_write(pj->batch, pj->pg, err, sizeof err);
-        uint64_t splits = pv_projection_batch_splits(pj->batch);
-        atomic_fetch_add(&pj->m.splits, (long long)(splits - pj->splits));
-        pj->splits = splits;
+    uint64_t splits = pv_projection_batch_splits(pj->batch);
+    atomic_fetch_add(&pj->m.splits, (long long)(splits - pj->splits));
+    pj->splits = splits;
+    if (rc == 0)
+        return 0;
+    {
         if (rc == PV_PG_LOST) {
             pv_log("warn", "PostgreSQL connection lost during a batch; it will be retried",
                    "error", err, NULL);
@@ -209,6 +206,22 @@ static int flush(pv_projector_t *pj)
             pv_log("error", "batch cannot be written", "error", err, NULL);
             pj->fatal = 1;
         }
+    }
+    return pj->fatal ? -1 : 0;
+}
+
+/* Writes every uncommitted message, whatever it takes: reconnects while the server is away;
+ * the batch writer splits what SQL refuses. Returns 0, or -1 when stopped (the batch stays
+ * open) or fatal. */
+static int flush(pv_projector_t *pj)
+{
+    char err[1024];
+    size_t n = pv_projection_batch_pending(pj->batch);
+    int64_t t0 = pv_wall_ms();
+    while (pv_projection_batch_pending(pj->batch) && !pj->fatal) {
+        int rc = pv_projection_batch_write(pj->batch, pj->pg, err, sizeof err);
+        if (recover(pj, rc, err) != 0)
+            return -1;
     }
     if (pj->fatal)
         return -1;
@@ -291,9 +304,34 @@ static void update_lag(pv_projector_t *pj)
     atomic_store(&pj->m.lag, lag);
 }
 
+/* A due batch: with pipelining, handed to the writer thread while consumption goes on (after
+ * the previous transaction committed); without, written now. */
+static int submit(pv_projector_t *pj)
+{
+    char err[1024];
+    size_t n = pv_projection_batch_open(pj->batch);
+    int64_t t0 = pv_wall_ms();
+    int rc = pv_projection_batch_submit(pj->batch, pj->pg, err, sizeof err);
+    if (rc == 0) {
+        batch_metrics(pj, n, t0);
+        return 0;
+    }
+    return recover(pj, rc, err) != 0 ? -1 : flush(pj);
+}
+
+/* The transaction in flight, once finished: its callbacks (records counted, offsets stored)
+ * run now rather than at the next batch, so an idle projector reports what it wrote. */
+static void settle(pv_projector_t *pj)
+{
+    char err[1024];
+    int rc = pv_projection_batch_settle(pj->batch, err, sizeof err);
+    if (rc != 0 && recover(pj, rc, err) == 0)
+        flush(pj);
+}
+
 static int batch_due(const pv_projector_t *pj, int64_t now)
 {
-    size_t n = pv_projection_batch_pending(pj->batch);
+    size_t n = pv_projection_batch_open(pj->batch);
     return n && ((int64_t)n >= pj->batch_max || now - pj->first_ms >= pj->batch_ms);
 }
 
@@ -301,7 +339,7 @@ static void poll_once(pv_projector_t *pj)
 {
     pv_kafka_msg_t msg;
     int64_t now = pv_wall_ms();
-    int64_t left = pv_projection_batch_pending(pj->batch) ? pj->batch_ms - (now - pj->first_ms) : 100;
+    int64_t left = pv_projection_batch_open(pj->batch) ? pj->batch_ms - (now - pj->first_ms) : 100;
     if (pv_consumer_poll(pj->cons, (int)(left < 0 ? 0 : left > 100 ? 100 : left), &msg) == 0)
         return;
     if (!msg.err) {
@@ -319,7 +357,9 @@ int pv_projector_run(pv_projector_t *pj)
     while (!*pj->stop && !pj->fatal) {
         poll_once(pj);
         if (batch_due(pj, pv_wall_ms()))
-            flush(pj);
+            submit(pj);
+        else
+            settle(pj);
         if (pv_wall_ms() - last_lag >= 1000) {
             update_lag(pj);
             last_lag = pv_wall_ms();
@@ -355,9 +395,16 @@ static int read_config(pv_projector_t *pj, const pv_config_t *cfg, char *err, si
         return -1;
     }
     pj->batch = pv_projection_batch_new(pj->group, pj->topic, on_committed, pj, err, errlen);
-    if (pj->batch && strcmp(apply, "sql") == 0)
+    if (!pj->batch)
+        return -1;
+    if (strcmp(apply, "sql") == 0)
         pv_projection_batch_set_mode(pj->batch, PV_PROJECTION_SQL);
-    return pj->batch ? 0 : -1;
+    else if (pv_config_int(cfg, "project.pipeline", 1) &&
+             pv_projection_batch_pipeline(pj->batch, pv_config_get(cfg, "project.pg", "")) != 0) {
+        snprintf(err, errlen, "out of memory (or no thread) for the projector's writer");
+        return -1;
+    }
+    return 0;
 }
 
 pv_projector_t *pv_projector_new(const pv_config_t *cfg, volatile int *stop, char *err,

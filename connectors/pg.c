@@ -273,9 +273,14 @@ int pv_pg_copy_bytea(pv_buf_t *out, const void *p, size_t len)
 
 int pv_pg_copy_int(pv_buf_t *out, int64_t v)
 {
-    char s[24];
-    int n = snprintf(s, sizeof s, "%lld", (long long)v);
-    return pv_buf_append(out, s, (size_t)n);
+    char s[24], *p = s + sizeof s; /* digits from the end: no snprintf on the hot path */
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *--p = '-';
+    return pv_buf_append(out, p, (size_t)(s + sizeof s - p));
 }
 
 int pv_pg_copy_end_field(pv_buf_t *out, int last)

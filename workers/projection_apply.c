@@ -149,19 +149,27 @@ static int f_hash(pv_buf_t *b, const uint8_t *h, int last)
     return rc ? rc : pv_pg_copy_end_field(b, last);
 }
 
-/* A timestamptz field equal to pravah.ms_ts(ms): UTC with milliseconds. */
+/* A timestamptz field equal to pravah.ms_ts(ms): UTC with milliseconds. The text of the last
+ * second is kept: a batch's records mostly share their seconds. */
 static int f_ts(pv_buf_t *b, int64_t ms, int last)
 {
+    static _Thread_local int64_t memo_sec = INT64_MIN;
+    static _Thread_local char memo[64];
     int64_t sec = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-    time_t t = (time_t)sec;
-    struct tm tm;
-    char s[64];
-    if (!gmtime_r(&t, &tm))
-        return PV_ERANGE;
-    int n = snprintf(s, sizeof s, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     (int)(ms - sec * 1000));
-    int rc = pv_buf_append(b, s, (size_t)n);
+    if (sec != memo_sec) {
+        time_t t = (time_t)sec;
+        struct tm tm;
+        if (!gmtime_r(&t, &tm))
+            return PV_ERANGE;
+        snprintf(memo, sizeof memo, "%04d-%02d-%02d %02d:%02d:%02d.", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        memo_sec = sec;
+    }
+    int frac = (int)(ms - sec * 1000);
+    char tail[8] = {(char)('0' + frac / 100), (char)('0' + frac / 10 % 10),
+                    (char)('0' + frac % 10), '+', '0', '0'};
+    int rc = pv_buf_append(b, memo, strlen(memo));
+    rc = rc ? rc : pv_buf_append(b, tail, 6);
     return rc ? rc : pv_pg_copy_end_field(b, last);
 }
 

@@ -2,6 +2,7 @@
  * described by data: its slots (one temp-table column each, after case_id) and its rules (which
  * records feed a slot, and with what). The rules are 0002_apply.sql's CTEs wk, ef, gr, ap, lt and
  * hr, one FILTER clause per rule; 0007_batch_domains.sql turns the slots into the table rows. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +16,13 @@
 
 /* How a slot folds the records that match its rules. */
 typedef enum {
-    S_LAST,  /* the last matching record's value, NULL included (pravah.last(array_agg ...)) */
-    S_MIN,   /* the smallest text (min(text), C collation), NULL when none */
-    S_MINTS, /* min(accepted_at) as timestamptz text, NULL when none */
-    S_MAXTS, /* max(accepted_at) as timestamptz text, NULL when none */
+    S_LAST,   /* the last matching record's value, NULL included (pravah.last(array_agg ...)) */
+    S_MIN,    /* the smallest text (min(text), C collation), NULL when none */
+    S_MINTS,  /* min(accepted_at) as timestamptz text, NULL when none */
+    S_MAXTS,  /* max(accepted_at) as timestamptz text, NULL when none */
     S_MINDAY, /* min(pravah.local_date(accepted_at)) as date text, NULL when none */
-    S_COUNT, /* count(*) */
-    S_SUM    /* the values, as a JSON array for sum(pravah.jnum(...)); NULL when none */
+    S_COUNT,  /* count(*) */
+    S_SUM     /* the values, as a JSON array for sum(pravah.jnum(...)); NULL when none */
 } slot_kind_t;
 
 /* Which records a rule takes. */
@@ -34,14 +35,14 @@ typedef enum {
 
 /* What a matching record gives its slot. */
 typedef enum {
-    V_DATA,         /* data -> key (NULL when the key is missing); see the flags */
+    V_DATA, /* data -> key (NULL when the key is missing); see the flags */
     V_ACTOR,
     V_ACTOR_POST,
-    V_CONST,  /* the text `key` */
-    V_NULL,   /* NULL */
-    V_MS,     /* accepted_at */
-    V_NONE,   /* nothing (counts) */
-    V_APPEAL  /* counts only when pravah.jint(data -> 'rating') <= 2 */
+    V_CONST, /* the text `key` */
+    V_NULL,  /* NULL */
+    V_MS,    /* accepted_at */
+    V_NONE,  /* nothing (counts) */
+    V_APPEAL /* counts only when pravah.jint(data -> 'rating') <= 2 */
 } value_t;
 
 /* Flags of a V_DATA rule. */
@@ -66,23 +67,25 @@ typedef struct table_s {
     size_t nrules;
 } table_t;
 
+/* The tables, one rule a line. */
+/* clang-format off */
 #define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NRULES(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- works (0002: wk) ---- */
 enum {
     W_NAME, W_WARD, W_SCHEME, W_EST_AMOUNT, W_EST_QTY, W_AA, W_FS, W_TS, W_CONTRACT_AMOUNT,
-    W_CONTRACTOR, W_AGREEMENT, W_PLANNED, W_COMPLETED_MS, W_MEASURED, W_MB, W_INSPECTIONS,
+    W_CONTRACTOR, W_AGREEMENT, W_PLANNED, W_COMPLETED, W_MEASURED, W_MB, W_INSPECTIONS,
     W_LAST_INSPECTION, W_BILLED, W_PAID, W_RETURNS, W_NSLOTS
 };
 static const char *const works_slots[] = {
     "name", "ward", "scheme", "estimate_amount", "estimate_qty", "aa_amount", "fs_amount",
     "ts_amount", "contract_amount", "contractor", "agreement_number", "planned_completion",
-    "completed_ms", "measured_qty", "mb_entries", "inspections", "last_inspection",
+    "actual_completion", "measured_qty", "mb_entries", "inspections", "last_inspection",
     "billed_amount", "paid_amount", "returns", NULL};
 static const slot_kind_t works_kinds[W_NSLOTS] = {
     S_LAST, S_LAST, S_LAST, S_LAST, S_LAST, S_LAST, S_LAST, S_LAST, S_LAST, S_LAST,
-    S_LAST, S_LAST, S_MINTS, S_SUM, S_COUNT, S_COUNT, S_LAST, S_SUM, S_SUM, S_COUNT};
+    S_LAST, S_LAST, S_MINDAY, S_SUM, S_COUNT, S_COUNT, S_LAST, S_SUM, S_SUM, S_COUNT};
 static const rule_t works_rules[] = {
     {W_NAME, M_EVENT, NAMES("works.submit_estimate"), V_DATA, "name", F_PRESENT},
     {W_WARD, M_EVENT, NAMES("works.submit_estimate"), V_DATA, "ward", F_PRESENT},
@@ -92,23 +95,23 @@ static const rule_t works_rules[] = {
     {W_EST_QTY, M_EVENT,
      NAMES("works.submit_estimate", "works.resubmit_estimate", "works.resubmit_for_ts"),
      V_DATA, "quantity", F_PRESENT},
-    {W_AA, M_EVENT, NAMES("works.grant_aa"), V_DATA, "amount"},
-    {W_FS, M_EVENT, NAMES("works.grant_fs"), V_DATA, "amount"},
-    {W_TS, M_EVENT, NAMES("works.grant_ts"), V_DATA, "amount"},
-    {W_CONTRACT_AMOUNT, M_EVENT, NAMES("works.allot_work"), V_DATA, "contract_amount"},
-    {W_CONTRACTOR, M_EVENT, NAMES("works.allot_work"), V_DATA, "contractor"},
-    {W_AGREEMENT, M_EVENT, NAMES("works.allot_work"), V_DATA, "agreement_number"},
-    {W_PLANNED, M_EVENT, NAMES("works.allot_work"), V_DATA, "planned_completion"},
-    {W_COMPLETED_MS, M_COMPLETED, NULL, V_MS, NULL},
+    {W_AA, M_EVENT, NAMES("works.grant_aa"), V_DATA, "amount", 0},
+    {W_FS, M_EVENT, NAMES("works.grant_fs"), V_DATA, "amount", 0},
+    {W_TS, M_EVENT, NAMES("works.grant_ts"), V_DATA, "amount", 0},
+    {W_CONTRACT_AMOUNT, M_EVENT, NAMES("works.allot_work"), V_DATA, "contract_amount", 0},
+    {W_CONTRACTOR, M_EVENT, NAMES("works.allot_work"), V_DATA, "contractor", 0},
+    {W_AGREEMENT, M_EVENT, NAMES("works.allot_work"), V_DATA, "agreement_number", 0},
+    {W_PLANNED, M_EVENT, NAMES("works.allot_work"), V_DATA, "planned_completion", F_DATE},
+    {W_COMPLETED, M_COMPLETED, NULL, V_MS, NULL, 0},
     {W_MEASURED, M_EVENT, NAMES("works.record_mb"), V_DATA, "quantity", F_PRESENT},
-    {W_MB, M_EVENT, NAMES("works.record_mb"), V_NONE, NULL},
-    {W_INSPECTIONS, M_EVENT, NAMES("works.inspect"), V_NONE, NULL},
-    {W_LAST_INSPECTION, M_EVENT, NAMES("works.inspect"), V_DATA, "result"},
+    {W_MB, M_EVENT, NAMES("works.record_mb"), V_NONE, NULL, 0},
+    {W_INSPECTIONS, M_EVENT, NAMES("works.inspect"), V_NONE, NULL, 0},
+    {W_LAST_INSPECTION, M_EVENT, NAMES("works.inspect"), V_DATA, "result", 0},
     {W_BILLED, M_EVENT, NAMES("works.submit_running_bill", "works.submit_final_bill"),
      V_DATA, "amount", F_PRESENT},
     {W_PAID, M_EVENT, NAMES("works.pay_bill", "works.pay_final_bill"), V_DATA, "amount", F_PRESENT},
     {W_RETURNS, M_EVENT, NAMES("works.return_aa", "works.return_fs", "works.return_ts"), V_NONE,
-     NULL},
+     NULL, 0},
 };
 
 /* ---- e-Office files (0002: ef) ---- */
@@ -117,24 +120,24 @@ enum {
     E_NOTES, E_RECEIPTS, E_CLOSED_BY, E_CLOSED_POST, E_CLOSED_MS, E_NSLOTS
 };
 static const char *const efile_slots[] = {
-    "subject", "category", "created_by", "created_post", "created_ms", "parked_count",
-    "movements", "notes", "receipts", "closed_by", "closed_post", "closed_ms", NULL};
+    "subject", "category", "created_by", "created_post", "created_at", "parked_count",
+    "movements", "notes", "receipts", "closed_by", "closed_post", "closed_at", NULL};
 static const slot_kind_t efile_kinds[E_NSLOTS] = {
     S_LAST, S_LAST, S_MIN, S_MIN, S_MINTS, S_COUNT, S_COUNT, S_COUNT, S_COUNT, S_LAST, S_LAST,
     S_MAXTS};
 static const rule_t efile_rules[] = {
-    {E_SUBJECT, M_EVENT, NAMES("efile.create_file"), V_DATA, "subject"},
-    {E_CATEGORY, M_EVENT, NAMES("efile.create_file"), V_DATA, "category"},
-    {E_CREATED_BY, M_EVENT, NAMES("efile.create_file"), V_ACTOR, NULL},
-    {E_CREATED_POST, M_EVENT, NAMES("efile.create_file"), V_ACTOR_POST, NULL},
-    {E_CREATED_MS, M_EVENT, NAMES("efile.create_file"), V_MS, NULL},
-    {E_PARKED, M_EVENT, NAMES("efile.park"), V_NONE, NULL},
-    {E_MOVEMENTS, M_EVENT, NAMES("efile.forward"), V_NONE, NULL},
-    {E_NOTES, M_EVENT, NAMES("efile.add_note"), V_NONE, NULL},
-    {E_RECEIPTS, M_EVENT, NAMES("efile.attach_receipt"), V_NONE, NULL},
-    {E_CLOSED_BY, M_EVENT, NAMES("efile.close"), V_ACTOR, NULL},
-    {E_CLOSED_POST, M_EVENT, NAMES("efile.close"), V_ACTOR_POST, NULL},
-    {E_CLOSED_MS, M_EVENT, NAMES("efile.close"), V_MS, NULL},
+    {E_SUBJECT, M_EVENT, NAMES("efile.create_file"), V_DATA, "subject", 0},
+    {E_CATEGORY, M_EVENT, NAMES("efile.create_file"), V_DATA, "category", 0},
+    {E_CREATED_BY, M_EVENT, NAMES("efile.create_file"), V_ACTOR, NULL, 0},
+    {E_CREATED_POST, M_EVENT, NAMES("efile.create_file"), V_ACTOR_POST, NULL, 0},
+    {E_CREATED_MS, M_EVENT, NAMES("efile.create_file"), V_MS, NULL, 0},
+    {E_PARKED, M_EVENT, NAMES("efile.park"), V_NONE, NULL, 0},
+    {E_MOVEMENTS, M_EVENT, NAMES("efile.forward"), V_NONE, NULL, 0},
+    {E_NOTES, M_EVENT, NAMES("efile.add_note"), V_NONE, NULL, 0},
+    {E_RECEIPTS, M_EVENT, NAMES("efile.attach_receipt"), V_NONE, NULL, 0},
+    {E_CLOSED_BY, M_EVENT, NAMES("efile.close"), V_ACTOR, NULL, 0},
+    {E_CLOSED_POST, M_EVENT, NAMES("efile.close"), V_ACTOR_POST, NULL, 0},
+    {E_CLOSED_MS, M_EVENT, NAMES("efile.close"), V_MS, NULL, 0},
 };
 
 /* ---- grievances (0002: gr) ---- */
@@ -143,27 +146,27 @@ enum {
     G_DISPOSAL, G_DISPOSED_BY, G_DISPOSED_POST, G_DISPOSED_MS, G_RATING, G_APPEALS, G_NSLOTS
 };
 static const char *const grievance_slots[] = {
-    "category", "subject", "lodged_by", "lodged_ms", "breached_ms", "transfers", "atr_returns",
-    "disposal", "disposed_by", "disposed_post", "disposed_ms", "rating", "appeals", NULL};
+    "category", "subject", "lodged_by", "lodged_at", "breached_at", "transfers", "atr_returns",
+    "disposal", "disposed_by", "disposed_post", "disposed_at", "rating", "appeals", NULL};
 static const slot_kind_t grievance_kinds[G_NSLOTS] = {
     S_LAST, S_LAST, S_MIN, S_MINTS, S_MINTS, S_COUNT, S_COUNT, S_LAST, S_LAST, S_LAST, S_MAXTS,
     S_LAST, S_COUNT};
 #define DISPOSALS NAMES("grievance.resolve", "grievance.reject")
 static const rule_t grievance_rules[] = {
-    {G_CATEGORY, M_EVENT, NAMES("grievance.lodge"), V_DATA, "category"},
-    {G_SUBJECT, M_EVENT, NAMES("grievance.lodge"), V_DATA, "subject"},
-    {G_LODGED_BY, M_EVENT, NAMES("grievance.lodge"), V_ACTOR, NULL},
-    {G_LODGED_MS, M_EVENT, NAMES("grievance.lodge"), V_MS, NULL},
-    {G_BREACHED_MS, M_BREACHED, NULL, V_MS, NULL},
-    {G_TRANSFERS, M_EVENT, NAMES("grievance.transfer"), V_NONE, NULL},
-    {G_ATR_RETURNS, M_EVENT, NAMES("grievance.return_atr"), V_NONE, NULL},
-    {G_DISPOSAL, M_EVENT, NAMES("grievance.resolve"), V_CONST, "resolved"},
-    {G_DISPOSAL, M_EVENT, NAMES("grievance.reject"), V_CONST, "rejected"},
-    {G_DISPOSED_BY, M_EVENT, DISPOSALS, V_ACTOR, NULL},
-    {G_DISPOSED_POST, M_EVENT, DISPOSALS, V_ACTOR_POST, NULL},
-    {G_DISPOSED_MS, M_EVENT, DISPOSALS, V_MS, NULL},
-    {G_RATING, M_EVENT, NAMES("grievance.rate"), V_DATA, "rating"},
-    {G_APPEALS, M_EVENT, NAMES("grievance.rate"), V_APPEAL, "rating"},
+    {G_CATEGORY, M_EVENT, NAMES("grievance.lodge"), V_DATA, "category", 0},
+    {G_SUBJECT, M_EVENT, NAMES("grievance.lodge"), V_DATA, "subject", 0},
+    {G_LODGED_BY, M_EVENT, NAMES("grievance.lodge"), V_ACTOR, NULL, 0},
+    {G_LODGED_MS, M_EVENT, NAMES("grievance.lodge"), V_MS, NULL, 0},
+    {G_BREACHED_MS, M_BREACHED, NULL, V_MS, NULL, 0},
+    {G_TRANSFERS, M_EVENT, NAMES("grievance.transfer"), V_NONE, NULL, 0},
+    {G_ATR_RETURNS, M_EVENT, NAMES("grievance.return_atr"), V_NONE, NULL, 0},
+    {G_DISPOSAL, M_EVENT, NAMES("grievance.resolve"), V_CONST, "resolved", 0},
+    {G_DISPOSAL, M_EVENT, NAMES("grievance.reject"), V_CONST, "rejected", 0},
+    {G_DISPOSED_BY, M_EVENT, DISPOSALS, V_ACTOR, NULL, 0},
+    {G_DISPOSED_POST, M_EVENT, DISPOSALS, V_ACTOR_POST, NULL, 0},
+    {G_DISPOSED_MS, M_EVENT, DISPOSALS, V_MS, NULL, 0},
+    {G_RATING, M_EVENT, NAMES("grievance.rate"), V_DATA, "rating", 0},
+    {G_APPEALS, M_EVENT, NAMES("grievance.rate"), V_APPEAL, "rating", 0},
 };
 
 /* ---- appointments (0002: ap) ---- */
@@ -172,27 +175,27 @@ enum {
     A_SLOT_DATE, A_SLOT_TIME, A_VENUE, A_RESCHEDULES, A_OUTCOME_MS, A_NSLOTS
 };
 static const char *const appointment_slots[] = {
-    "officer_post", "citizen", "name", "purpose", "mode", "requested_ms", "preferred_date",
-    "slot_date", "slot_time", "venue", "reschedules", "outcome_ms", NULL};
+    "officer_post", "citizen", "name", "purpose", "mode", "requested_at", "preferred_date",
+    "slot_date", "slot_time", "venue", "reschedules", "outcome_at", NULL};
 static const slot_kind_t appointment_kinds[A_NSLOTS] = {
     S_LAST, S_MIN, S_LAST, S_LAST, S_LAST, S_MINTS, S_LAST, S_LAST, S_LAST, S_LAST, S_COUNT,
     S_MAXTS};
 #define SLOTTING NAMES("appointment.allot_slot", "appointment.reschedule")
 static const rule_t appointment_rules[] = {
-    {A_OFFICER_POST, M_EVENT, NAMES("appointment.request"), V_DATA, "officer_post"},
-    {A_CITIZEN, M_EVENT, NAMES("appointment.request"), V_ACTOR, NULL},
-    {A_NAME, M_EVENT, NAMES("appointment.request"), V_DATA, "name"},
-    {A_PURPOSE, M_EVENT, NAMES("appointment.request"), V_DATA, "purpose"},
+    {A_OFFICER_POST, M_EVENT, NAMES("appointment.request"), V_DATA, "officer_post", 0},
+    {A_CITIZEN, M_EVENT, NAMES("appointment.request"), V_ACTOR, NULL, 0},
+    {A_NAME, M_EVENT, NAMES("appointment.request"), V_DATA, "name", 0},
+    {A_PURPOSE, M_EVENT, NAMES("appointment.request"), V_DATA, "purpose", 0},
     {A_MODE, M_EVENT, NAMES("appointment.request"), V_DATA, "mode", F_PRESENT},
-    {A_REQUESTED_MS, M_EVENT, NAMES("appointment.request"), V_MS, NULL},
+    {A_REQUESTED_MS, M_EVENT, NAMES("appointment.request"), V_MS, NULL, 0},
     {A_PREFERRED, M_EVENT, NAMES("appointment.request", "appointment.request_reschedule"),
-     V_DATA, "preferred_date", F_PRESENT},
-    {A_SLOT_DATE, M_EVENT, SLOTTING, V_DATA, "slot_date"},
-    {A_SLOT_TIME, M_EVENT, SLOTTING, V_DATA, "slot_time"},
+     V_DATA, "preferred_date", F_PRESENT | F_DATE},
+    {A_SLOT_DATE, M_EVENT, SLOTTING, V_DATA, "slot_date", F_DATE},
+    {A_SLOT_TIME, M_EVENT, SLOTTING, V_DATA, "slot_time", 0},
     {A_VENUE, M_EVENT, SLOTTING, V_DATA, "venue", F_PRESENT},
     {A_RESCHEDULES, M_EVENT, NAMES("appointment.reschedule", "appointment.request_reschedule"),
-     V_NONE, NULL},
-    {A_OUTCOME_MS, M_NEW_STATE, NAMES("held", "no_show", "cancelled"), V_MS, NULL},
+     V_NONE, NULL, 0},
+    {A_OUTCOME_MS, M_NEW_STATE, NAMES("held", "no_show", "cancelled"), V_MS, NULL, 0},
 };
 
 /* ---- court cases (0002: lt) ---- */
@@ -202,7 +205,7 @@ enum {
     L_EXTENSIONS, L_COMPLIED, L_APPEAL_NUMBER, L_NSLOTS
 };
 static const char *const litigation_slots[] = {
-    "case_number", "court", "petitioner", "subject", "registered_ms", "next_hearing",
+    "case_number", "court", "petitioner", "subject", "registered_at", "next_hearing",
     "reply_due", "reply_filed_on", "hearings", "order_date", "outcome", "compliance_due",
     "extensions", "complied_on", "appeal_number", NULL};
 static const slot_kind_t litigation_kinds[L_NSLOTS] = {
@@ -210,35 +213,35 @@ static const slot_kind_t litigation_kinds[L_NSLOTS] = {
     S_LAST, S_COUNT, S_LAST, S_LAST};
 #define ORDERS NAMES("litigation.record_order", "litigation.extend_compliance")
 static const rule_t litigation_rules[] = {
-    {L_CASE_NUMBER, M_EVENT, NAMES("litigation.register"), V_DATA, "case_number"},
-    {L_COURT, M_EVENT, NAMES("litigation.register"), V_DATA, "court"},
-    {L_PETITIONER, M_EVENT, NAMES("litigation.register"), V_DATA, "petitioner"},
+    {L_CASE_NUMBER, M_EVENT, NAMES("litigation.register"), V_DATA, "case_number", 0},
+    {L_COURT, M_EVENT, NAMES("litigation.register"), V_DATA, "court", 0},
+    {L_PETITIONER, M_EVENT, NAMES("litigation.register"), V_DATA, "petitioner", 0},
     {L_SUBJECT, M_EVENT, NAMES("litigation.register"), V_DATA, "subject", F_PRESENT},
-    {L_REGISTERED_MS, M_EVENT, NAMES("litigation.register"), V_MS, NULL},
+    {L_REGISTERED_MS, M_EVENT, NAMES("litigation.register"), V_MS, NULL, 0},
     {L_NEXT_HEARING, M_EVENT,
      NAMES("litigation.register", "litigation.file_reply", "litigation.record_hearing"),
-     V_DATA, "next_hearing", F_PRESENT},
-    {L_REPLY_DUE, M_EVENT, NAMES("litigation.assign_nodal"), V_DATA, "reply_due"},
-    {L_REPLY_FILED, M_EVENT, NAMES("litigation.file_reply"), V_DATA, "filed_on"},
-    {L_HEARINGS, M_EVENT, NAMES("litigation.record_hearing"), V_NONE, NULL},
-    {L_ORDER_DATE, M_EVENT, ORDERS, V_DATA, "order_date"},
-    {L_OUTCOME, M_EVENT, NAMES("litigation.record_order"), V_DATA, "outcome"},
-    {L_COMPLIANCE_DUE, M_EVENT, ORDERS, V_DATA, "compliance_due", F_PRESENT},
-    {L_EXTENSIONS, M_EVENT, NAMES("litigation.extend_compliance"), V_NONE, NULL},
-    {L_COMPLIED, M_EVENT, NAMES("litigation.comply"), V_DATA, "complied_on"},
-    {L_APPEAL_NUMBER, M_EVENT, NAMES("litigation.appeal"), V_DATA, "appeal_number"},
+     V_DATA, "next_hearing", F_PRESENT | F_DATE},
+    {L_REPLY_DUE, M_EVENT, NAMES("litigation.assign_nodal"), V_DATA, "reply_due", F_DATE},
+    {L_REPLY_FILED, M_EVENT, NAMES("litigation.file_reply"), V_DATA, "filed_on", F_DATE},
+    {L_HEARINGS, M_EVENT, NAMES("litigation.record_hearing"), V_NONE, NULL, 0},
+    {L_ORDER_DATE, M_EVENT, ORDERS, V_DATA, "order_date", F_DATE},
+    {L_OUTCOME, M_EVENT, NAMES("litigation.record_order"), V_DATA, "outcome", 0},
+    {L_COMPLIANCE_DUE, M_EVENT, ORDERS, V_DATA, "compliance_due", F_PRESENT | F_DATE},
+    {L_EXTENSIONS, M_EVENT, NAMES("litigation.extend_compliance"), V_NONE, NULL, 0},
+    {L_COMPLIED, M_EVENT, NAMES("litigation.comply"), V_DATA, "complied_on", F_DATE},
+    {L_APPEAL_NUMBER, M_EVENT, NAMES("litigation.appeal"), V_DATA, "appeal_number", 0},
 };
 
 /* ---- hrms postings (0002: hr) ---- */
 enum { H_POST, H_POSTED_MS, H_NAME, H_NSLOTS };
-static const char *const hrms_slots[] = {"post", "posted_ms", "name", NULL};
+static const char *const hrms_slots[] = {"post", "posted_at", "name", NULL};
 static const slot_kind_t hrms_kinds[H_NSLOTS] = {S_LAST, S_MAXTS, S_LAST};
 static const rule_t hrms_rules[] = {
-    {H_POST, M_EVENT, NAMES("hrms.appoint"), V_DATA, "post"},
-    {H_POST, M_EVENT, NAMES("hrms.transfer"), V_DATA, "to_post"},
-    {H_POST, M_EVENT, NAMES("hrms.relieve", "hrms.retire"), V_NULL, NULL},
+    {H_POST, M_EVENT, NAMES("hrms.appoint"), V_DATA, "post", 0},
+    {H_POST, M_EVENT, NAMES("hrms.transfer"), V_DATA, "to_post", 0},
+    {H_POST, M_EVENT, NAMES("hrms.relieve", "hrms.retire"), V_NULL, NULL, 0},
     {H_POSTED_MS, M_EVENT, NAMES("hrms.appoint", "hrms.transfer", "hrms.relieve", "hrms.retire"),
-     V_MS, NULL},
+     V_MS, NULL, 0},
     {H_NAME, M_EVENT, NAMES("hrms.appoint"), V_DATA, "name", F_PRESENT},
 };
 
@@ -262,6 +265,7 @@ static const table_t tables[] = {
     TABLE("hrms", "pv_batch_officers", hrms),
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
+/* clang-format on */
 
 /* ---- the batch ---- */
 
@@ -273,7 +277,7 @@ typedef struct sum_item_s {
 
 typedef struct slot_s {
     const char *text; /* S_LAST (JSON or text), S_MIN; NULL: SQL NULL */
-    int64_t n;        /* S_COUNT; S_MINTS / S_MAXTS when has */
+    int64_t n;        /* S_COUNT; S_MINTS, S_MAXTS, S_MINDAY (ms) when has */
     int has;
     sum_item_t *head, *tail; /* S_SUM */
 } slot_t;
@@ -437,8 +441,7 @@ static const uint8_t *mp_skip(const uint8_t *p, const uint8_t *end, int depth)
  * null, a quoted string, [..] or {..}), never one of the identifiers the rules look up. A str
  * that is not valid UTF-8 (or holds a NUL) becomes its base64 text, so those are compared as
  * pv_msgpack_to_json writes them. */
-static int key_is(pv_domains_t *d, const uint8_t *k, const uint8_t *kend, const char *key,
-                  int *rc)
+static int key_is(pv_domains_t *d, const uint8_t *k, const uint8_t *kend, const char *key, int *rc)
 {
     uint8_t c = *k;
     size_t hdr = c <= 0xbf ? 1 : c == 0xd9 ? 2 : c == 0xda ? 3 : 5;
@@ -573,18 +576,46 @@ static int json_of(pv_domains_t *d, const uint8_t *v, const uint8_t *vend, const
     return *out ? 0 : PV_ENOMEM;
 }
 
-/* The value a data rule gives: *has 0 when the record does not match (V_DATA_PRESENT without
- * the key). */
+/* pravah.jdate() of the msgpack value [v, vend), as 'YYYY-MM-DD' in the arena, or NULL. jdate
+ * takes a JSON string matching ^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$ with a year
+ * above 0 and a day within its month (proleptic Gregorian, as PostgreSQL). Such a string is 10
+ * ASCII bytes, which pv_msgpack_to_json writes as they are (a str that is not UTF-8 becomes
+ * base64, which holds no '-'), so the check runs on the str's bytes. */
+static int date_of(pv_domains_t *d, const uint8_t *v, const uint8_t *vend, const char **out)
+{
+    static const char pat[] = "dddd-dd-dd";
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    size_t hdr = *v <= 0xbf ? 1 : *v == 0xd9 ? 2 : *v == 0xda ? 3 : 5;
+    const uint8_t *s = v + hdr;
+    *out = NULL;
+    if (!((*v >= 0xa0 && *v <= 0xbf) || (*v >= 0xd9 && *v <= 0xdb)) || vend - s != 10)
+        return 0; /* not a str of 10 bytes */
+    for (int i = 0; i < 10; i++)
+        if (pat[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != '-')
+            return 0;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0'), day = (s[8] - '0') * 10 + (s[9] - '0');
+    if (y == 0 || m < 1 || m > 12 || day < 1 || day > 31)
+        return 0;
+    int leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    if (day > mdays[m - 1] + (m == 2 && leap))
+        return 0;
+    *out = pv_arena_strndup(&d->arena, (const char *)s, 10);
+    return *out ? 0 : PV_ENOMEM;
+}
+
+/* The value a data rule gives: *has 0 when the record does not match (F_PRESENT without the
+ * key). */
 static int data_value(pv_domains_t *d, const rule_t *rule, const pv_record_t *r, int *has,
                       const char **out)
 {
     const uint8_t *v = NULL, *vend = NULL;
     int rc = 0, found = find_key(d, r, rule->key, &v, &vend, &rc);
-    *has = found || rule->value == V_DATA;
+    *has = found || !(rule->flags & F_PRESENT);
     *out = NULL;
     if (rc || !found)
         return rc;
-    return json_of(d, v, vend, out);
+    return rule->flags & F_DATE ? date_of(d, v, vend, out) : json_of(d, v, vend, out);
 }
 
 /* Adds a JSON value to a sum's list. */
@@ -605,7 +636,7 @@ static int sum_add(pv_domains_t *d, slot_t *s, const char *json)
 
 static void fold_ms(slot_t *s, slot_kind_t kind, int64_t ms)
 {
-    if (!s->has || (kind == S_MINTS ? ms < s->n : ms > s->n))
+    if (!s->has || (kind == S_MAXTS ? ms > s->n : ms < s->n))
         s->n = ms;
     s->has = 1;
 }
@@ -629,7 +660,6 @@ static int fold(pv_domains_t *d, const table_t *t, case_t *c, const rule_t *rule
     int has, rc = 0;
     switch (rule->value) {
     case V_DATA:
-    case V_DATA_PRESENT:
         rc = data_value(d, rule, r, &has, &json);
         if (rc || !has)
             return rc;
@@ -708,6 +738,61 @@ static int put_sum(pv_domains_t *d, const slot_t *s)
     return rc ? rc : pv_pg_copy_text(&d->rows, (const char *)d->json.data, d->json.len);
 }
 
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* Year, month and day of a day number (days since 1970-01-01), proleptic Gregorian (H. Hinnant's
+ * civil_from_days). */
+static void civil(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = floor_div(z, 146097), doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* The date of a day number as PostgreSQL reads it: YYYY-MM-DD, years up to 0 as 1 - year BC. */
+static int put_day(pv_buf_t *b, int64_t day, const char *time)
+{
+    int64_t y;
+    int m, dd;
+    char s[96];
+    civil(day, &y, &m, &dd);
+    int n = snprintf(s, sizeof s, "%04lld-%02d-%02d%s%s", (long long)(y > 0 ? y : 1 - y), m, dd,
+                     time, y > 0 ? "" : " BC");
+    return pv_buf_append(b, s, (size_t)n);
+}
+
+/* pravah.ms_ts(ms) in microseconds since the epoch, computed as PostgreSQL does it: `ms *
+ * interval '1 millisecond'` is interval_mul(), which takes ms as a float8 and rounds
+ * rint(1000.0 * ms) (exact below 2^53 / 1000 ms, years 1685 to 2255; beyond, this is what
+ * PostgreSQL rounds to as well). min/max commute with it: it is monotonic. */
+static int64_t ms_ts_us(int64_t ms)
+{
+    return (int64_t)rint(1000.0 * (double)ms);
+}
+
+/* accepted_at as the timestamptz text of pravah.ms_ts(ms). */
+static int put_ts(pv_buf_t *b, int64_t ms)
+{
+    int64_t us = ms_ts_us(ms), day = floor_div(us, 86400000000LL), t = us - day * 86400000000LL;
+    char time[40];
+    snprintf(time, sizeof time, " %02d:%02d:%02d.%06d+00", (int)(t / 3600000000LL),
+             (int)(t / 60000000 % 60), (int)(t / 1000000 % 60), (int)(t % 1000000));
+    return put_day(b, day, time);
+}
+
+/* pravah.local_date(pravah.ms_ts(ms)): the date of the UTC wall time plus 5:30. */
+static int put_local_date(pv_buf_t *b, int64_t ms)
+{
+    return put_day(b, floor_div(ms_ts_us(ms) + 19800000000LL, 86400000000LL), "");
+}
+
 static int put_slot(pv_domains_t *d, slot_kind_t kind, const slot_t *s)
 {
     switch (kind) {
@@ -716,7 +801,9 @@ static int put_slot(pv_domains_t *d, slot_kind_t kind, const slot_t *s)
         return put_text(&d->rows, s->text);
     case S_MINTS:
     case S_MAXTS:
-        return s->has ? pv_pg_copy_int(&d->rows, s->n) : put_null(&d->rows);
+        return s->has ? put_ts(&d->rows, s->n) : put_null(&d->rows);
+    case S_MINDAY:
+        return s->has ? put_local_date(&d->rows, s->n) : put_null(&d->rows);
     case S_COUNT:
         return pv_pg_copy_int(&d->rows, s->n);
     case S_SUM:

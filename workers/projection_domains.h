@@ -10,10 +10,12 @@
  * gives the same rows as 0002 would. What travels:
  *   - a "last value" of a data key (pravah.last(array_agg(...)) in 0002): the JSON text of the
  *     value of the LAST matching record (the msgpack value as pv_msgpack_to_json writes it), or
- *     NULL when that record lacks the key or a rule sets NULL; SQL applies ->> / jnum / jint /
- *     jdate to it, so the conversions are 0002's own;
- *   - min/max of accepted_at: milliseconds (SQL: pravah.ms_ts); min of actor / actor_post: the
- *     smallest by strcmp (the databases use the C collation);
+ *     NULL when that record lacks the key or a rule sets NULL; SQL applies ->> / jnum / jint to
+ *     it, so those conversions are 0002's own. Date keys are converted in C as pravah.jdate()
+ *     does (a fixed pattern and the calendar) and travel as date text or NULL;
+ *   - min/max of accepted_at: timestamptz text of the instant pravah.ms_ts(ms) is; works'
+ *     actual_completion: the local (IST) date of the earliest completion; min of actor /
+ *     actor_post: the smallest by strcmp (the databases use the C collation);
  *   - counts: integers; the appeals count (jint(rating) <= 2) is decided in C, exactly (see
  *     projection_domains.c, rating_is_appeal);
  *   - sums (works measured_qty, billed_amount, paid_amount): a JSON array of the values, summed by
@@ -29,8 +31,8 @@
 
 #include <stddef.h>
 
-#include "pg.h"              /* connectors/pg.h: pv_pg_t, pv_pg_copy, pv_pg_copy_text ... */
-#include "pravah/record.h"   /* pv_record_t */
+#include "pg.h"            /* connectors/pg.h: pv_pg_t, pv_pg_copy, pv_pg_copy_text ... */
+#include "pravah/record.h" /* pv_record_t */
 
 typedef struct pv_domains_s pv_domains_t;
 

@@ -8,16 +8,20 @@
 -- What the temp tables hold (one row per case with applied records of that case type):
 --   * jsonb columns: the JSON of a data value of the case's LAST matching record
 --     (pravah.last(array_agg(...)) in 0002: NULL when that record lacks the key), converted
---     here as 0002 converts it: #>> '{}' (= data ->> key), pravah.jnum, pravah.jint,
---     pravah.jdate;
---   * *_ms columns: min or max accepted_at in milliseconds (pravah.ms_ts here; local_date of
---     the minimum is the minimum of local_date);
+--     here as 0002 converts it: #>> '{}' (= data ->> key), pravah.jnum, pravah.jint;
+--   * date columns of data values: pravah.jdate() of the last matching record's value,
+--     decided in C (the check is a fixed pattern on 10 ASCII bytes plus the calendar);
+--   * timestamptz columns: min or max accepted_at, written by C as the instant
+--     pravah.ms_ts(ms) is; works.actual_completion: the local date of the earliest
+--     completion (local_date is monotonic, so min of dates = date of the min);
 --   * measured_qty, billed_amount, paid_amount: a JSON array of the values, summed here as
 --     coalesce(sum(pravah.jnum(element)), 0), so the numeric (its scale too) is 0002's (an
 --     inline subquery: a SQL function holding one is not inlined and costs ~10x per row);
---   * text columns (created_by, lodged_by, citizen ...): min or last of actor / actor_post,
---     computed in C (min by byte order: the databases use the C collation);
+--   * text columns (created_by, lodged_by, citizen, disposal ...): min or last of actor /
+--     actor_post or a constant, computed in C (min by byte order: the databases use the C
+--     collation);
 --   * int columns: counts (appeals: the rate records whose jint(rating) <= 2, decided in C).
+-- No per-row calls of the non-inlined helpers (ms_ts, local_date, jdate: 0006) remain here.
 SET ROLE pravah_writer;
 
 -- The session's temp tables, emptied at every commit. Called once per session (by the
@@ -29,33 +33,33 @@ BEGIN
         case_id text NOT NULL, name jsonb, ward jsonb, scheme jsonb, estimate_amount jsonb,
         estimate_qty jsonb, aa_amount jsonb, fs_amount jsonb, ts_amount jsonb,
         contract_amount jsonb, contractor jsonb, agreement_number jsonb,
-        planned_completion jsonb, completed_ms bigint, measured_qty jsonb, mb_entries int,
+        planned_completion date, actual_completion date, measured_qty jsonb, mb_entries int,
         inspections int, last_inspection jsonb, billed_amount jsonb, paid_amount jsonb,
         returns int
     ) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE IF NOT EXISTS pv_batch_efiles (
         case_id text NOT NULL, subject jsonb, category jsonb, created_by text,
-        created_post text, created_ms bigint, parked_count int, movements int, notes int,
-        receipts int, closed_by text, closed_post text, closed_ms bigint
+        created_post text, created_at timestamptz, parked_count int, movements int, notes int,
+        receipts int, closed_by text, closed_post text, closed_at timestamptz
     ) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE IF NOT EXISTS pv_batch_grievances (
-        case_id text NOT NULL, category jsonb, subject jsonb, lodged_by text, lodged_ms bigint,
-        breached_ms bigint, transfers int, atr_returns int, disposal text, disposed_by text,
-        disposed_post text, disposed_ms bigint, rating jsonb, appeals int
+        case_id text NOT NULL, category jsonb, subject jsonb, lodged_by text, lodged_at timestamptz,
+        breached_at timestamptz, transfers int, atr_returns int, disposal text, disposed_by text,
+        disposed_post text, disposed_at timestamptz, rating jsonb, appeals int
     ) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE IF NOT EXISTS pv_batch_appointments (
         case_id text NOT NULL, officer_post jsonb, citizen text, name jsonb, purpose jsonb,
-        mode jsonb, requested_ms bigint, preferred_date jsonb, slot_date jsonb,
-        slot_time jsonb, venue jsonb, reschedules int, outcome_ms bigint
+        mode jsonb, requested_at timestamptz, preferred_date date, slot_date date,
+        slot_time jsonb, venue jsonb, reschedules int, outcome_at timestamptz
     ) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE IF NOT EXISTS pv_batch_court_cases (
         case_id text NOT NULL, case_number jsonb, court jsonb, petitioner jsonb, subject jsonb,
-        registered_ms bigint, next_hearing jsonb, reply_due jsonb, reply_filed_on jsonb,
-        hearings int, order_date jsonb, outcome jsonb, compliance_due jsonb, extensions int,
-        complied_on jsonb, appeal_number jsonb
+        registered_at timestamptz, next_hearing date, reply_due date, reply_filed_on date,
+        hearings int, order_date date, outcome jsonb, compliance_due date, extensions int,
+        complied_on date, appeal_number jsonb
     ) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE IF NOT EXISTS pv_batch_officers (
-        case_id text NOT NULL, post jsonb, posted_ms bigint, name jsonb
+        case_id text NOT NULL, post jsonb, posted_at timestamptz, name jsonb
     ) ON COMMIT DELETE ROWS;
 END
 $fn$;
@@ -88,8 +92,7 @@ BEGIN
            pravah.jint(b.ward), b.scheme #>> '{}', pravah.jnum(b.estimate_amount),
            pravah.jnum(b.estimate_qty), pravah.jnum(b.aa_amount), pravah.jnum(b.fs_amount),
            pravah.jnum(b.ts_amount), pravah.jnum(b.contract_amount), b.contractor #>> '{}',
-           b.agreement_number #>> '{}', pravah.jdate(b.planned_completion),
-           pravah.local_date(pravah.ms_ts(b.completed_ms)),
+           b.agreement_number #>> '{}', b.planned_completion, b.actual_completion,
            CASE WHEN b.measured_qty IS NULL THEN 0 ELSE coalesce((SELECT sum(pravah.jnum(e))
                FROM jsonb_array_elements(b.measured_qty) e), 0) END,
            b.mb_entries, b.inspections, b.last_inspection #>> '{}',
@@ -139,9 +142,9 @@ BEGIN
         created_post, created_at, desk, desk_since, parked, parked_count, movements, notes,
         receipts, closed_by, closed_post, closed_at)
     SELECT b.case_id, f.office, b.subject #>> '{}', b.category #>> '{}', b.created_by,
-           b.created_post, pravah.ms_ts(b.created_ms), f.assignee, f.assigned_at,
+           b.created_post, b.created_at, f.assignee, f.assigned_at,
            f.state = 'parked', b.parked_count, b.movements, b.notes, b.receipts, b.closed_by,
-           b.closed_post, pravah.ms_ts(b.closed_ms)
+           b.closed_post, b.closed_at
     FROM pg_temp.pv_batch_efiles b
     CROSS JOIN LATERAL (SELECT c.office, c.assignee, c.assigned_at, c.state FROM pravah.cases c
                         WHERE c.case_id = b.case_id OFFSET 0) f
@@ -174,9 +177,9 @@ BEGIN
         transfers, atr_returns, disposal, disposed_by, disposed_post, disposed_at, rating,
         appeals, closed, closed_at)
     SELECT b.case_id, f.office, b.category #>> '{}', b.subject #>> '{}', b.lodged_by,
-           pravah.ms_ts(b.lodged_ms), f.assignee, f.deadline, pravah.ms_ts(b.breached_ms),
+           b.lodged_at, f.assignee, f.deadline, b.breached_at,
            k.reassigns, k.reassigned_from, b.transfers, b.atr_returns, b.disposal,
-           b.disposed_by, b.disposed_post, pravah.ms_ts(b.disposed_ms), pravah.jint(b.rating),
+           b.disposed_by, b.disposed_post, b.disposed_at, pravah.jint(b.rating),
            b.appeals, f.closed, f.closed_at
     FROM pg_temp.pv_batch_grievances b
     JOIN pg_temp.pv_batch_cases k ON k.case_id = b.case_id
@@ -211,9 +214,9 @@ BEGIN
         purpose, mode, requested_at, preferred_date, slot_date, slot_time, venue,
         reschedules, state, outcome_at)
     SELECT b.case_id, f.office, b.officer_post #>> '{}', b.citizen, b.name #>> '{}',
-           b.purpose #>> '{}', b.mode #>> '{}', pravah.ms_ts(b.requested_ms),
-           pravah.jdate(b.preferred_date), pravah.jdate(b.slot_date), b.slot_time #>> '{}',
-           b.venue #>> '{}', b.reschedules, f.state, pravah.ms_ts(b.outcome_ms)
+           b.purpose #>> '{}', b.mode #>> '{}', b.requested_at,
+           b.preferred_date, b.slot_date, b.slot_time #>> '{}',
+           b.venue #>> '{}', b.reschedules, f.state, b.outcome_at
     FROM pg_temp.pv_batch_appointments b
     CROSS JOIN LATERAL (SELECT c.office, c.state FROM pravah.cases c
                         WHERE c.case_id = b.case_id OFFSET 0) f
@@ -243,11 +246,9 @@ BEGIN
         order_date, outcome, compliance_due, extensions, complied_on, appeal_number, state,
         with_post)
     SELECT b.case_id, f.office, b.case_number #>> '{}', b.court #>> '{}',
-           b.petitioner #>> '{}', b.subject #>> '{}', pravah.ms_ts(b.registered_ms),
-           pravah.jdate(b.next_hearing), pravah.jdate(b.reply_due),
-           pravah.jdate(b.reply_filed_on), b.hearings, pravah.jdate(b.order_date),
-           b.outcome #>> '{}', pravah.jdate(b.compliance_due), b.extensions,
-           pravah.jdate(b.complied_on), b.appeal_number #>> '{}', f.state, f.assignee
+           b.petitioner #>> '{}', b.subject #>> '{}', b.registered_at,
+           b.next_hearing, b.reply_due, b.reply_filed_on, b.hearings, b.order_date,
+           b.outcome #>> '{}', b.compliance_due, b.extensions, b.complied_on, b.appeal_number #>> '{}', f.state, f.assignee
     FROM pg_temp.pv_batch_court_cases b
     CROSS JOIN LATERAL (SELECT c.office, c.state, c.assignee FROM pravah.cases c
                         WHERE c.case_id = b.case_id OFFSET 0) f
@@ -277,9 +278,9 @@ LANGUAGE plpgsql SET jit = off AS $fn$
 BEGIN
     INSERT INTO pravah.officers AS o (officer_id, name, post, posted_at, source)
     SELECT b.case_id, coalesce(b.name #>> '{}', ''), b.post #>> '{}',
-           pravah.ms_ts(b.posted_ms), 'hrms'
+           b.posted_at, 'hrms'
     FROM pg_temp.pv_batch_officers b
-    WHERE b.posted_ms IS NOT NULL
+    WHERE b.posted_at IS NOT NULL
     ON CONFLICT (officer_id) DO UPDATE SET
         name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE o.name END,
         post = excluded.post, posted_at = excluded.posted_at, source = 'hrms';

@@ -287,3 +287,71 @@ int pv_pg_copy_end_field(pv_buf_t *out, int last)
 {
     return pv_buf_append(out, last ? "\n" : "\t", 1);
 }
+
+/* ---- COPY binary ---- */
+
+static int be(pv_buf_t *out, uint64_t v, int n)
+{
+    uint8_t b[8];
+    for (int i = 0; i < n; i++)
+        b[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+    return pv_buf_append(out, b, (size_t)n);
+}
+
+int pv_pg_bin_header(pv_buf_t *out)
+{
+    static const uint8_t sig[] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0,
+                                  0, 0, 0, 0, /* flags */ 0, 0, 0, 0 /* extension length */};
+    return pv_buf_append(out, sig, sizeof sig);
+}
+
+int pv_pg_bin_trailer(pv_buf_t *out)
+{
+    return be(out, 0xffff, 2);
+}
+
+int pv_pg_bin_row(pv_buf_t *out, int nfields)
+{
+    return be(out, (uint64_t)nfields, 2);
+}
+
+int pv_pg_bin_null(pv_buf_t *out)
+{
+    return be(out, 0xffffffffu, 4);
+}
+
+int pv_pg_bin_int4(pv_buf_t *out, int32_t v)
+{
+    int rc = be(out, 4, 4);
+    return rc ? rc : be(out, (uint32_t)v, 4);
+}
+
+int pv_pg_bin_int8(pv_buf_t *out, int64_t v)
+{
+    int rc = be(out, 8, 4);
+    return rc ? rc : be(out, (uint64_t)v, 8);
+}
+
+int pv_pg_bin_bytes(pv_buf_t *out, const void *p, size_t len)
+{
+    if (len > INT32_MAX)
+        return PV_ERANGE;
+    int rc = be(out, len, 4);
+    return rc ? rc : pv_buf_append(out, p, len);
+}
+
+int pv_pg_bin_ts_ms(pv_buf_t *out, int64_t ms)
+{
+    /* microseconds since 2000-01-01 00:00:00 UTC (946684800 s after the Unix epoch) */
+    return pv_pg_bin_int8(out, (ms - 946684800000LL) * 1000);
+}
+
+int pv_pg_bin_jsonb(pv_buf_t *out, const char *json, size_t len)
+{
+    if (len >= INT32_MAX)
+        return PV_ERANGE;
+    uint8_t version = 1;
+    int rc = be(out, len + 1, 4);
+    rc = rc ? rc : pv_buf_append(out, &version, 1);
+    return rc ? rc : pv_buf_append(out, json, len);
+}

@@ -88,4 +88,20 @@ int pv_pg_copy_int(pv_buf_t *out, int64_t v);
 /* The separator after a field: a tab, or a newline after the row's last field. */
 int pv_pg_copy_end_field(pv_buf_t *out, int last);
 
+/* ---- COPY binary format (WITH (FORMAT binary)), appended to out; each returns 0 or
+ * PV_ENOMEM. A COPY's data is the header, rows (pv_pg_bin_row then its fields) and the
+ * trailer. */
+int pv_pg_bin_header(pv_buf_t *out);
+int pv_pg_bin_trailer(pv_buf_t *out);
+int pv_pg_bin_row(pv_buf_t *out, int nfields);
+int pv_pg_bin_null(pv_buf_t *out);
+int pv_pg_bin_int4(pv_buf_t *out, int32_t v);
+int pv_pg_bin_int8(pv_buf_t *out, int64_t v);
+/* text, or bytea: the bytes as they are */
+int pv_pg_bin_bytes(pv_buf_t *out, const void *p, size_t len);
+/* timestamptz from ms since the Unix epoch */
+int pv_pg_bin_ts_ms(pv_buf_t *out, int64_t ms);
+/* jsonb from its JSON text (version 1) */
+int pv_pg_bin_jsonb(pv_buf_t *out, const char *json, size_t len);
+
 #endif

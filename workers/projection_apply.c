@@ -175,43 +175,47 @@ static int f_ts(pv_buf_t *b, int64_t ms, int last)
 
 /* ---- rows ---- */
 
-/* The pravah.transitions row of r (the column order of COPY_TRANSITIONS). */
+/* A text column of a binary COPY. */
+static int b_text(pv_buf_t *b, const char *s)
+{
+    return pv_pg_bin_bytes(b, s, strlen(s));
+}
+
+/* The pravah.transitions row of r in COPY binary (the column order of COPY_TRANSITIONS): the
+ * server has nothing to parse but the jsonb (a fifth less of its time than text here). */
 static int transitions_row(pv_proj_apply_t *a, const pv_proj_rec_t *pr)
 {
     const pv_record_t *r = pr->rec;
     pv_buf_t *b = &a->transitions;
-    int rc = 0;
-    rc = rc ? rc : f_text(b, r->case_id, 0);
-    rc = rc ? rc : f_int(b, (int64_t)r->seq, 0);
-    rc = rc ? rc : f_text(b, r->case_type, 0);
-    rc = rc ? rc : f_int(b, r->def_version, 0);
-    rc = rc ? rc : f_text(b, pv_record_kind_name(r->kind), 0);
-    rc = rc ? rc : f_text(b, r->event_id, 0);
-    rc = rc ? rc : f_text(b, r->event_type, 0);
-    rc = rc ? rc : f_text(b, r->source, 0);
-    rc = rc ? rc : f_text(b, r->actor, 0);
-    rc = rc ? rc : f_text(b, r->actor_post, 0);
-    rc = rc ? rc : f_text(b, r->actor_role, 0);
-    rc = rc ? rc : f_text(b, r->event_time, 0);
-    rc = rc ? rc : f_ts(b, r->accepted_at, 0);
-    rc = rc ? rc : f_text(b, r->prev_state, 0);
-    rc = rc ? rc : f_text(b, r->new_state, 0);
-    rc = rc ? rc : f_text(b, r->assignee, 0);
-    if (rc == 0 && r->deadline)
-        rc = f_ts(b, r->deadline, 0);
-    else if (rc == 0)
-        rc = f_text(b, NULL, 0);
-    rc = rc ? rc : f_int(b, r->alert_level, 0);
-    rc = rc ? rc : f_text(b, r->alert_target, 0);
-    rc = rc ? rc : pv_pg_copy_text(b, pr->data_json, pr->data_json_len);
-    rc = rc ? rc : pv_pg_copy_end_field(b, 0);
-    rc = rc ? rc : f_text(b, r->office, 0);
-    rc = rc ? rc : f_hash(b, r->hash, 0);
-    rc = rc ? rc : f_hash(b, r->prev_hash, 0);
-    rc = rc ? rc : f_int(b, pr->partition, 0);
-    rc = rc ? rc : f_int(b, pr->offset, 0);
-    rc = rc ? rc : f_int(b, (int64_t)r->pseq, 0);
-    rc = rc ? rc : f_hash(b, r->phash, 1);
+    int rc = b->len ? 0 : pv_pg_bin_header(b);
+    rc = rc ? rc : pv_pg_bin_row(b, 27);
+    rc = rc ? rc : b_text(b, r->case_id);
+    rc = rc ? rc : pv_pg_bin_int8(b, (int64_t)r->seq);
+    rc = rc ? rc : b_text(b, r->case_type);
+    rc = rc ? rc : pv_pg_bin_int4(b, (int32_t)r->def_version);
+    rc = rc ? rc : b_text(b, pv_record_kind_name(r->kind));
+    rc = rc ? rc : b_text(b, r->event_id);
+    rc = rc ? rc : b_text(b, r->event_type);
+    rc = rc ? rc : b_text(b, r->source);
+    rc = rc ? rc : b_text(b, r->actor);
+    rc = rc ? rc : b_text(b, r->actor_post);
+    rc = rc ? rc : b_text(b, r->actor_role);
+    rc = rc ? rc : b_text(b, r->event_time);
+    rc = rc ? rc : pv_pg_bin_ts_ms(b, r->accepted_at);
+    rc = rc ? rc : b_text(b, r->prev_state);
+    rc = rc ? rc : b_text(b, r->new_state);
+    rc = rc ? rc : b_text(b, r->assignee);
+    rc = rc ? rc : r->deadline ? pv_pg_bin_ts_ms(b, r->deadline) : pv_pg_bin_null(b);
+    rc = rc ? rc : pv_pg_bin_int4(b, (int32_t)r->alert_level);
+    rc = rc ? rc : b_text(b, r->alert_target);
+    rc = rc ? rc : pv_pg_bin_jsonb(b, pr->data_json, pr->data_json_len);
+    rc = rc ? rc : b_text(b, r->office);
+    rc = rc ? rc : pv_pg_bin_bytes(b, r->hash, PV_HASH_LEN);
+    rc = rc ? rc : pv_pg_bin_bytes(b, r->prev_hash, PV_HASH_LEN);
+    rc = rc ? rc : pv_pg_bin_int4(b, pr->partition);
+    rc = rc ? rc : pv_pg_bin_int8(b, pr->offset);
+    rc = rc ? rc : pv_pg_bin_int8(b, (int64_t)r->pseq);
+    rc = rc ? rc : pv_pg_bin_bytes(b, r->phash, PV_HASH_LEN);
     return rc;
 }
 
@@ -219,7 +223,7 @@ static int transitions_row(pv_proj_apply_t *a, const pv_proj_rec_t *pr)
     "COPY pravah.transitions (case_id, seq, case_type, def_version, kind, event_id, "          \
     "event_type, source, actor, actor_post, actor_role, event_time, accepted_at, prev_state, " \
     "new_state, assignee, deadline, alert_level, alert_target, data, office, hash, prev_hash, " \
-    "topic_partition, kafka_offset, pseq, phash) FROM STDIN"
+    "topic_partition, kafka_offset, pseq, phash) FROM STDIN WITH (FORMAT binary)"
 
 /* An integrity_findings row (0002's `findings`). */
 static int finding(pv_proj_apply_t *a, const pv_proj_rec_t *pr, const char *kind,
@@ -652,7 +656,7 @@ static int alert_row(pv_buf_t *b, const alert_t *al)
 
 static int batch_rows(pv_proj_apply_t *a)
 {
-    int rc = 0;
+    int rc = a->transitions.len ? pv_pg_bin_trailer(&a->transitions) : 0;
     for (bcase_t *c = a->first; c && rc == 0; c = c->next)
         if (c->applied)
             rc = case_row(&a->bcases, c);

@@ -304,6 +304,18 @@ static void update_lag(pv_projector_t *pj)
     atomic_store(&pj->m.lag, lag);
 }
 
+/* The writer thread's transaction failed (its messages are open again): the synchronous path
+ * takes over, which splits what SQL refuses (PV_PG_DATA) and reconnects when PostgreSQL is
+ * away. */
+static int after_failure(pv_projector_t *pj, int rc, const char *err)
+{
+    pv_log("warn", "pipelined batch failed; writing it again without the writer thread", "error",
+           err, NULL);
+    if (rc != PV_PG_DATA && recover(pj, rc, err) != 0)
+        return -1;
+    return flush(pj);
+}
+
 /* A due batch: with pipelining, handed to the writer thread while consumption goes on (after
  * the previous transaction committed); without, written now. */
 static int submit(pv_projector_t *pj)
@@ -316,7 +328,7 @@ static int submit(pv_projector_t *pj)
         batch_metrics(pj, n, t0);
         return 0;
     }
-    return recover(pj, rc, err) != 0 ? -1 : flush(pj);
+    return after_failure(pj, rc, err);
 }
 
 /* The transaction in flight, once finished: its callbacks (records counted, offsets stored)
@@ -325,8 +337,8 @@ static void settle(pv_projector_t *pj)
 {
     char err[1024];
     int rc = pv_projection_batch_settle(pj->batch, err, sizeof err);
-    if (rc != 0 && recover(pj, rc, err) == 0)
-        flush(pj);
+    if (rc != 0)
+        after_failure(pj, rc, err);
 }
 
 static int batch_due(const pv_projector_t *pj, int64_t now)

@@ -50,7 +50,7 @@ BEGIN
         closed_at    timestamptz
     ) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE IF NOT EXISTS pv_batch_findings (
-        LIKE pravah.integrity_findings EXCLUDING DEFAULTS EXCLUDING CONSTRAINTS
+        LIKE pravah.integrity_findings INCLUDING DEFAULTS  -- found_at stays NOT NULL: keep now()
     ) ON COMMIT DELETE ROWS;
     PERFORM pravah.create_domain_batch_tables();
 END

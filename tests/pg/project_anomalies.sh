@@ -82,7 +82,9 @@ run_wave() {
         i=600
         until [ "$(stored_next "$db" "$db")" = "$target" ]; do
             i=$((i - 1))
-            [ "$i" -gt 0 ] || fail "$db: projected $(stored_next "$db" "$db") of $target"
+            [ "$i" -gt 0 ] || fail "$db: projected $(stored_next "$db" "$db") of $target;" \
+                "$(metric "$port" pravah_projector_batches_total) batches; its log ends with:
+$(tail -n 3 "$WORK/$db.err")"
             kill -0 "$pid" 2>/dev/null || fail "$db: the projector died: $(tail -n 5 "$WORK/$db.err")"
             sleep 0.2
         done
@@ -99,6 +101,12 @@ run_wave() {
         eval "pid=\$pid_$db"
         kill -TERM "$pid"
         wait "$pid" || fail "$db: the projector exited with $? after SIGTERM"
+        # only the records refused on purpose (seal, key), never one PostgreSQL refused
+        refused=$(q "$db" "SELECT topic_partition || '/' || kafka_offset || ': ' || reason
+                           FROM pravah.projection_errors WHERE reason !~ '^(seal|key): '
+                           ORDER BY kafka_offset")
+        [ -z "$refused" ] || fail "$db: records in projection_errors:
+$refused"
     done
 }
 
@@ -112,7 +120,9 @@ same() {
         echo "== $t" >>"$WORK/rows.diff"
         rows "$1" "$t" >"$WORK/$1.$t.rows"
         rows "$2" "$t" >"$WORK/$2.$t.rows"
-        diff "$WORK/$1.$t.rows" "$WORK/$2.$t.rows" | head -n 10 >>"$WORK/rows.diff"
+        diff "$WORK/$1.$t.rows" "$WORK/$2.$t.rows" >"$WORK/$t.rows.diff"
+        grep '^<' "$WORK/$t.rows.diff" | head -n 5 >>"$WORK/rows.diff"
+        grep '^>' "$WORK/$t.rows.diff" | head -n 5 >>"$WORK/rows.diff"
     done
     fail "${3:-}$1 and $2 differ: $(cat "$WORK/diff.out" "$WORK/rows.diff")"
 }
@@ -158,6 +168,8 @@ publish_wave() {
     done <"$WORK/anom/plan"
 }
 
+new_db base_sql
+new_db base_c
 run_wave "" base_sql base_c
 same base_sql base_c
 same demo base_c

@@ -439,13 +439,18 @@ int64_t pv_consumer_high_watermark(pv_consumer_t *c, const char *topic, int32_t 
 
 /* ---- whole partitions ---- */
 
-static rd_kafka_t *plain_consumer(const pv_kv_t *props, size_t nprops, char *err, size_t errlen)
+/* A consumer that never joins a group (partitions are assign()ed). With strict, a start offset
+ * that is out of range is an error (auto.offset.reset=error) instead of a silent jump to the end:
+ * a rebuild must not skip records that disappeared while it read. */
+static rd_kafka_t *reader_consumer(const pv_kv_t *props, size_t nprops, int strict, char *err,
+                                   size_t errlen)
 {
-    static const pv_kv_t defaults[] = {
+    const pv_kv_t defaults[] = {
         {"group.id", "pravah-reader"}, /* required by librdkafka; never joins: we assign() */
         {"enable.auto.commit", "false"},
         {"enable.partition.eof", "true"},
         {"fetch.wait.max.ms", "10"},
+        {"auto.offset.reset", strict ? "error" : "largest"},
     };
     rd_kafka_conf_t *conf = make_conf(defaults, sizeof defaults / sizeof defaults[0], props,
                                       nprops, err, errlen);
@@ -455,6 +460,11 @@ static rd_kafka_t *plain_consumer(const pv_kv_t *props, size_t nprops, char *err
     if (!rk)
         rd_kafka_conf_destroy(conf);
     return rk;
+}
+
+static rd_kafka_t *plain_consumer(const pv_kv_t *props, size_t nprops, char *err, size_t errlen)
+{
+    return reader_consumer(props, nprops, 0, err, errlen);
 }
 
 int pv_kafka_watermarks(const pv_kv_t *props, size_t nprops, const char *topic, int32_t partition,
@@ -701,7 +711,7 @@ int pv_ranges_read(const pv_kv_t *props, size_t nprops, pv_range_t *r, size_t n,
         rc = 0;
         goto out;
     }
-    if (!(rk = plain_consumer(props, nprops, err, errlen)))
+    if (!(rk = reader_consumer(props, nprops, 1, err, errlen)))
         goto out;
     for (size_t i = 0; i < n; i++)
         r[i].rc = 0;

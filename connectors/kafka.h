@@ -164,12 +164,14 @@ struct pv_range_s {
     int64_t end;           /* out: the high watermark measured at the start */
     int rc;                /* out: the non-zero value cb returned, which ended this range; else 0 */
 };
-/* Reads every range with ONE consumer: one connection set, one watermark query per bound for all
- * partitions, every partition assigned at once and fetched in parallel by librdkafka, until each
- * reaches the high watermark measured at the start. Messages of different ranges interleave;
- * within a range they come in order. A callback that returns non-zero ends only its own range.
- * Returns 0, or -1 with err filled when the read itself failed (watermarks, a non-retriable
- * fetch error). Runs on the caller's thread; callbacks too. */
+/* Reads every range (each topic/partition at most once) with ONE consumer: one connection set,
+ * one watermark query per bound for all partitions, every partition assigned at once and fetched
+ * in parallel by librdkafka, until each reaches the high watermark measured at the start.
+ * Messages of different ranges interleave; within a range they come in order. A callback that
+ * returns non-zero ends only its own range. A start offset that stopped existing during the read
+ * (records dropped) fails the read rather than being skipped. Returns 0, or -1 with err filled
+ * when the read itself failed (watermarks, a non-retriable fetch error). Runs on the caller's
+ * thread; callbacks too. */
 int pv_ranges_read(const pv_kv_t *props, size_t nprops, pv_range_t *ranges, size_t n, char *err,
                    size_t errlen);
 

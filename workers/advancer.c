@@ -670,6 +670,7 @@ static int drop_snapshot(rebuild_t *rb)
     rb->p->store = st;
     rb->p->ndone = rb->ndone_rejected;
     rb->p->journal_next = -1;
+    rb->snap_len = 0;
     rb->records = 0;
     rb->verified = 0;
     rb->err[0] = '\0';

@@ -5,7 +5,10 @@
  *
  * Ownership: pv_advancer_t borrows the config, engine and directory given to it; it owns its
  * Kafka handles and stores. Single-threaded: every call on the thread that created it, except
- * pv_advancer_render_metrics (the HTTP thread; reads atomics only). */
+ * pv_advancer_render_metrics (the HTTP thread; reads atomics only). During a rebuild on
+ * assignment, decoder threads (advance.rebuild_threads) each decode snapshots into stores of their
+ * own, reading the engine only; the stores are handed to the calling thread when the threads are
+ * joined, before any of them is used. */
 #ifndef PRAVAH_ADVANCER_H
 #define PRAVAH_ADVANCER_H
 

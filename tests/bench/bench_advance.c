@@ -2,7 +2,8 @@
  *
  *   pv_bench_advance [--events N] [--cases N] [--seed S] [--partitions P] [--batch-max N]
  *                    [--batch-ms MS] [--runs K] [--latency-seconds S] [--rate EVENTS_PER_S]
- *                    [--rebuild-cases N] [--kafka PROP=VALUE]... [--pravah PATH]
+ *                    [--rebuild-cases N] [--restart-cases N] [--restart-partitions P]
+ *                    [--kafka PROP=VALUE]... [--pravah PATH]
  *                    [--schemas DIR] [--keep 1]
  *
  * Workload: the engine benchmark's generator, copied from tests/bench/bench_engine.c below with
@@ -39,8 +40,17 @@
  *    each event's own time (timer records included), folded into --rebuild-cases / 100,000
  *    separate stores that are all kept; (b) the Kafka read rate of the last advancer run's
  *    journal partitions (pv_partition_read, no work per record); (c) a real `pravah advance`
- *    restart on that journal (its "rebuilt ... in X ms" lines). Reported: (a) + (a)'s records
- *    at rate (b), and (c)'s rate scaled to (a)'s records. Target: < 10 s.
+ *    restart on that journal (its "rebuild of P partitions done in T ms" line). Reported: (a) +
+ *    (a)'s records at rate (b), and (c)'s rate scaled to (a)'s records.
+ *    (d) A REAL restart at scale: --restart-cases N (default 4 x --events, at most 1,000,000)
+ *    e-Office files of one event each (efile.create_file: ~450 bytes of journal and ~250 bytes
+ *    of snapshot a case) in --restart-partitions P (default one per 7,813 cases: 128 for 1M,
+ *    each under the mock's 5 MiB) on a fresh broker, published with `pravah publish`, journaled
+ *    by an advancer that is then stopped with SIGTERM (a snapshot of every partition); then a
+ *    restart (timed: its "rebuild of" line, assignment to every partition rebuilt; and process
+ *    start to every partition rebuilt, the group join included), and a restart with snapshots off
+ *    (the journal alone). Every restart must rebuild all N cases. Target: < 10 s for 1M cases,
+ *    judged on (d) when it ran (scaled linearly if N < 1M), else on the model (a) + (b).
  *
  * Exit status 1 if a run is inconsistent (an event without exactly one outcome, counts other than
  * expected, a broker that dropped data, a worker that failed); a missed target does not change it.
@@ -1827,8 +1837,8 @@ int main(int argc, char **argv)
 
     /* the table */
     bool t_ok = ratio >= TARGET_RATIO, l_ok = lat[1].samples && lat[1].p99_ms < TARGET_P99_MS,
-         r_ok = scale_ok ? real_1m < TARGET_REBUILD_S
-                         : rebuild_ok && snap_Bps > 0 && snap_1m < TARGET_REBUILD_S;
+         m_ok = rebuild_ok && snap_Bps > 0 && snap_1m < TARGET_REBUILD_S,
+         r_ok = scale_ok ? real_1m < TARGET_REBUILD_S : m_ok; /* the real restart decides */
     printf("\n%-44s %14s %14s %7s  %s\n", "figure", "advancer", "baseline", "ratio", "target");
     printf("%-44s %14.0f %14.0f %7.3f  >= %.2f of raw: %s\n", "intake -> journal, events/s",
            best[1].eps, best[0].eps, ratio, TARGET_RATIO, pass(t_ok));
@@ -1838,15 +1848,15 @@ int main(int argc, char **argv)
     printf("%-44s %14.1f %14.1f %7.2f\n", "publish -> journal p50 ms, at half rate", lat[1].p50_ms,
            lat[0].p50_ms, lat[0].p50_ms > 0 ? lat[1].p50_ms / lat[0].p50_ms : 0);
     printf("%-44s %14.2f %14.2f %7.2f  < %.0f s: %s\n",
-           "rebuild 1M cases s (snapshot read + decode)", snap_1m, total_1m,
-           total_1m > 0 ? snap_1m / total_1m : 0, TARGET_REBUILD_S, pass(r_ok));
+           "rebuild 1M s, model (snap read + decode)", snap_1m, total_1m,
+           total_1m > 0 ? snap_1m / total_1m : 0, TARGET_REBUILD_S, pass(m_ok));
     printf("%-44s %14.2f\n", "  of which decode (measured, 1M)", snap_dec_1m);
     printf("%-44s %14.2f\n", "  journal alone: fold (measured, 1M)", fold_1m);
     printf("%-44s %14.2f\n", "  journal alone: Kafka read (scaled, 1M)", read_1m);
     printf("%-44s %14.2f\n", "  pravah advance restart rate, scaled to 1M", adv_1m);
     if (scale_ok)
         printf("%-44s %14.2f %14.2f %7.2f  < %.0f s: %s\n",
-               "rebuild 1M cases s, REAL restart (1M scaled)", real_1m, real_alone_1m,
+               "rebuild 1M s, REAL pravah advance restart", real_1m, real_alone_1m,
                real_alone_1m > 0 ? real_1m / real_alone_1m : 0, TARGET_REBUILD_S, pass(r_ok));
     if (scale_ok)
         printf("%-44s %14.2f %14.2f\n", "  measured: cases, rebuild s", (double)sc.cases, real_s);
@@ -1864,9 +1874,10 @@ int main(int argc, char **argv)
            lat[1].events, rate, lat[1].p50_ms, lat[1].p99_ms, lat[0].p99_ms, pass(l_ok));
     printf("BENCH name=advance_rebuild cases=%.0f seconds=%.2f decode_s=%.2f snap_read_s=%.2f "
            "journal_only_s=%.2f real_cases=%zu real_partitions=%d real_s=%.2f real_1m_s=%.2f "
-           "real_journal_only_s=%.2f real_start_to_owned_s=%.2f target=%s\n",
+           "real_journal_only_s=%.2f real_journal_only_1m_s=%.2f real_start_to_owned_s=%.2f "
+           "target=%s\n",
            TARGET_REBUILD_CASES, snap_1m, snap_dec_1m, snap_read_1m, total_1m, sc.cases, sc.parts,
-           real_s, real_1m, real_alone_s, sc.owned_s, pass(r_ok));
+           real_s, real_1m, real_alone_s, real_alone_1m, sc.owned_s, pass(r_ok));
 
     free(w.districts);
     free(w.ulbs);

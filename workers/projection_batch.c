@@ -335,13 +335,7 @@ static int write_staging(pv_projection_batch_t *b, pv_pg_t *pg, size_t lo, size_
                         "bytes) FROM STDIN",
                         errors->data, errors->len, err, errlen);
     rc = rc ? rc : pv_pg_exec(pg, (const char *)b->sql.data, err, errlen);
-    if (rc != 0 && strcmp(pv_pg_sqlstate(pg), "PVF01") == 0)
-        rc = PV_PROJECTION_FENCED;
-    if (rc != 0 && pv_pg_is_connected(pg)) {
-        char e2[256];
-        pv_pg_exec(pg, "ROLLBACK", e2, sizeof e2);
-    }
-    return rc;
+    return pv_proj_txn_end(pg, rc);
 }
 
 /* While the writer runs a transaction, the build of the next batch must not read what that

@@ -3,6 +3,7 @@
  * records feed a slot, and with what). The rules are 0002_apply.sql's CTEs wk, ef, gr, ap, lt and
  * hr, one FILTER clause per rule; 0007_batch_domains.sql turns the slots into the table rows. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "projection_domains.h"
 #include "pravah/arena.h"
 #include "pravah/buf.h"
+#include "strmap.h"
 
 /* ---- what a table is made of ---- */
 
@@ -284,7 +286,6 @@ typedef struct slot_s {
 
 typedef struct case_s {
     const char *case_id; /* arena */
-    uint32_t hash;
     int table; /* index in tables[] */
     slot_t *slots;
 } case_t;
@@ -292,19 +293,10 @@ typedef struct case_s {
 struct pv_domains_s {
     case_t *cases;
     size_t ncases, capcases;
-    uint32_t *index; /* open addressing: case number + 1, 0 when free */
-    size_t capindex; /* a power of two, at least twice ncases */
+    pv_strmap_t index; /* case_id -> case number + 1 (cases moves when it grows) */
     pv_arena_t arena;
     pv_buf_t json, rows, sql;
 };
-
-static uint32_t hash_str(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
 
 static int table_of(const char *case_type)
 {
@@ -322,40 +314,12 @@ static size_t nslots(int table)
     return n;
 }
 
-/* Doubles the index and places every case again. */
-static int grow_index(pv_domains_t *d)
-{
-    size_t cap = d->capindex ? d->capindex * 2 : 1024;
-    uint32_t *index = calloc(cap, sizeof *index);
-    if (!index)
-        return PV_ENOMEM;
-    for (size_t i = 0; i < d->ncases; i++) {
-        size_t j = d->cases[i].hash & (cap - 1);
-        while (index[j])
-            j = (j + 1) & (cap - 1);
-        index[j] = (uint32_t)i + 1;
-    }
-    free(d->index);
-    d->index = index;
-    d->capindex = cap;
-    return 0;
-}
-
 /* The case's entry, made (with zeroed slots) when it is new; NULL when out of memory. */
 static case_t *case_for(pv_domains_t *d, const char *case_id, int table)
 {
-    uint32_t h = hash_str(case_id);
-    size_t j = d->capindex ? h & (d->capindex - 1) : 0;
-    for (; d->capindex && d->index[j]; j = (j + 1) & (d->capindex - 1)) {
-        case_t *c = &d->cases[d->index[j] - 1];
-        if (c->hash == h && strcmp(c->case_id, case_id) == 0)
-            return c;
-    }
-    if ((d->ncases + 1) * 2 > d->capindex) {
-        if (grow_index(d) != 0)
-            return NULL;
-        return case_for(d, case_id, table);
-    }
+    uintptr_t known = (uintptr_t)pv_strmap_get(&d->index, case_id);
+    if (known)
+        return &d->cases[known - 1];
     if (d->ncases == d->capcases) {
         size_t cap = d->capcases ? d->capcases * 2 : 256;
         case_t *cases = realloc(d->cases, cap * sizeof *cases);
@@ -370,9 +334,10 @@ static case_t *case_for(pv_domains_t *d, const char *case_id, int table)
     if (!c->case_id || !c->slots)
         return NULL;
     memset(c->slots, 0, nslots(table) * sizeof *c->slots);
-    c->hash = h;
     c->table = table;
-    d->index[j] = (uint32_t)++d->ncases;
+    if (pv_strmap_put(&d->index, c->case_id, (void *)(uintptr_t)(d->ncases + 1)) != 0)
+        return NULL;
+    d->ncases++;
     return c;
 }
 
@@ -887,8 +852,7 @@ pv_domains_t *pv_domains_new(void)
 
 void pv_domains_reset(pv_domains_t *d)
 {
-    if (d->index)
-        memset(d->index, 0, d->capindex * sizeof *d->index);
+    pv_strmap_clear(&d->index);
     d->ncases = 0;
     pv_arena_reset(&d->arena);
 }
@@ -898,7 +862,7 @@ void pv_domains_free(pv_domains_t *d)
     if (!d)
         return;
     free(d->cases);
-    free(d->index);
+    pv_strmap_close(&d->index);
     pv_arena_close(&d->arena);
     pv_buf_close(&d->json);
     pv_buf_close(&d->rows);

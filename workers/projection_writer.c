@@ -28,6 +28,11 @@ int pv_proj_txn(pv_pg_t *pg, const pv_proj_job_t *job, uint64_t *session, char *
                         "bytes) FROM STDIN",
                         job->errors->data, job->errors->len, err, errlen);
     rc = rc ? rc : pv_pg_exec(pg, job->sql, err, errlen);
+    return pv_proj_txn_end(pg, rc);
+}
+
+int pv_proj_txn_end(pv_pg_t *pg, int rc)
+{
     if (rc != 0 && strcmp(pv_pg_sqlstate(pg), "PVF01") == 0)
         rc = PV_PROJECTION_FENCED;
     if (rc != 0 && pv_pg_is_connected(pg)) {

@@ -33,6 +33,10 @@ typedef struct pv_proj_job_s {
 int pv_proj_txn(pv_pg_t *pg, const pv_proj_job_t *job, uint64_t *session, char *err,
                 size_t errlen);
 
+/* The end of a failed transaction (rc non-zero): ROLLBACK when still connected; the fence's
+ * SQLSTATE PVF01 becomes PV_PROJECTION_FENCED. Returns rc (so mapped); 0 stays 0. */
+int pv_proj_txn_end(pv_pg_t *pg, int rc);
+
 typedef struct pv_proj_writer_s pv_proj_writer_t;
 
 /* A writer thread with its own connection to conninfo (connected on first use). NULL when out

@@ -1,6 +1,5 @@
 /* Classification, chain checks and the per-case fold of one batch; see projection_apply.h.
  * Each rule cites the part of 0002_apply.sql it reproduces. */
-#include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,37 +358,15 @@ static int add_alert(pv_proj_apply_t *a, bcase_t *c, const pv_record_t *r, const
 /* ---- data.amount ---- */
 
 /* The JSON text of data.amount when it is a JSON number (pravah.jnum not NULL), else NULL. */
-static const char *amount_json(pv_proj_apply_t *a, const pv_record_t *r)
+static const char *amount_json(pv_proj_apply_t *a, pv_domains_t *dom, const pv_record_t *r)
 {
     static const char key[] = "amount";
     if (!r->data_len || !memmem(r->data, r->data_len, key, sizeof key - 1))
+        return NULL; /* most records: no such key at all */
+    if (pv_domains_data_value(dom, r, key, &a->tmp) != 1 || !a->tmp.len ||
+        !(a->tmp.data[0] == '-' || (a->tmp.data[0] >= '0' && a->tmp.data[0] <= '9')))
         return NULL;
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    const char *out = NULL;
-    if (msgpack_unpack_next(&u, (const char *)r->data, r->data_len, NULL) ==
-            MSGPACK_UNPACK_SUCCESS &&
-        u.data.type == MSGPACK_OBJECT_MAP) {
-        const msgpack_object_map *m = &u.data.via.map;
-        for (uint32_t i = 0; i < m->size; i++) {
-            const msgpack_object *k = &m->ptr[i].key;
-            if (k->type != MSGPACK_OBJECT_STR || k->via.str.size != sizeof key - 1 ||
-                memcmp(k->via.str.ptr, key, sizeof key - 1) != 0)
-                continue;
-            msgpack_sbuffer sb;
-            msgpack_packer pk;
-            msgpack_sbuffer_init(&sb);
-            msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-            pv_buf_reset(&a->tmp);
-            if (msgpack_pack_object(&pk, m->ptr[i].val) == 0 &&
-                pv_msgpack_to_json(sb.data, sb.size, &a->tmp) == 0 && a->tmp.len &&
-                (a->tmp.data[0] == '-' || (a->tmp.data[0] >= '0' && a->tmp.data[0] <= '9')))
-                out = pv_arena_strndup(&a->arena, (const char *)a->tmp.data, a->tmp.len);
-            msgpack_sbuffer_destroy(&sb);
-        }
-    }
-    msgpack_unpacked_destroy(&u);
-    return out;
+    return pv_arena_strndup(&a->arena, (const char *)a->tmp.data, a->tmp.len);
 }
 
 /* ---- one record ---- */
@@ -437,7 +414,7 @@ static int check_case_chain(pv_proj_apply_t *a, const pv_proj_rec_t *pr, const b
 }
 
 /* The fold of an applied record into its case (0002's `n`, `cagg`, `cfin`, `ins_alerts`). */
-static int fold(pv_proj_apply_t *a, bcase_t *c, const pv_record_t *r)
+static int fold(pv_proj_apply_t *a, pv_domains_t *dom, bcase_t *c, const pv_record_t *r)
 {
     int64_t at = r->accepted_at, dl = r->deadline;
     const char *prev_assignee = c->has_state ? c->assignee : "";
@@ -464,7 +441,7 @@ static int fold(pv_proj_apply_t *a, bcase_t *c, const pv_record_t *r)
         if (c->reassigns++ == 0)
             c->reassigned_from = prev_assignee;
     }
-    const char *amount = amount_json(a, r);
+    const char *amount = amount_json(a, dom, r);
     if (amount)
         c->amount_json = amount;
     if (r->kind != PV_KIND_EVENT && add_alert(a, c, r, pv_record_kind_name(r->kind)) != 0)
@@ -593,7 +570,7 @@ static int one_record(pv_proj_apply_t *a, pv_domains_t *dom, pv_pg_t *pg,
     if (r->seq <= c->seq)
         return at_or_below_head(a, pg, pr, c, err, errlen);
     int rc = check_case_chain(a, pr, c);
-    rc = rc ? rc : fold(a, c, r);
+    rc = rc ? rc : fold(a, dom, c, r);
     rc = rc ? rc : add_seen(a, c, r->seq, r->hash, 0) ? 0 : PV_ENOMEM;
     rc = rc ? rc : transitions_row(a, pr);
     rc = rc ? rc : pv_domains_add(dom, r);

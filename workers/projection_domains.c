@@ -462,6 +462,17 @@ static int find_key(pv_domains_t *d, const pv_record_t *r, const char *key, cons
     return found;
 }
 
+int pv_domains_data_value(pv_domains_t *d, const pv_record_t *r, const char *key, pv_buf_t *out)
+{
+    const uint8_t *v, *vend;
+    int rc = 0;
+    if (!find_key(d, r, key, &v, &vend, &rc))
+        return rc;
+    pv_buf_reset(out);
+    rc = pv_msgpack_to_json(v, (size_t)(vend - v), out);
+    return rc ? rc : 1;
+}
+
 /* ---- folding a record into a slot ---- */
 
 static int in_names(const char *s, const char *const *names)

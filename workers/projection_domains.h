@@ -51,6 +51,11 @@ void pv_domains_reset(pv_domains_t *d);
  * map. Returns 0 or PV_ENOMEM. */
 int pv_domains_add(pv_domains_t *d, const pv_record_t *r);
 
+/* The JSON text of data's `key` as jsonb's `->` gives it (the last of duplicate keys; a
+ * non-UTF-8 key compared as its base64 text) into out (reset first): 1 found, 0 missing, or
+ * PV_ENOMEM. Uses d's scratch memory; for the caller's own fold (the case's amount). */
+int pv_domains_data_value(pv_domains_t *d, const pv_record_t *r, const char *key, pv_buf_t *out);
+
 /* Inside the caller's open transaction: COPY the batch's per-case rows into the session's
  * temp tables (one COPY per non-empty table). Returns 0 or a pv_pg_class_t with err filled
  * (the return convention of pv_pg_copy; running out of memory while building a COPY is

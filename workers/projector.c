@@ -12,6 +12,7 @@
 
 #define MAX_PARTITIONS PV_PROJECTION_MAX_PARTITIONS
 #define MAX_PROPS 64
+#define MAX_WRITERS 8
 
 typedef struct part_s {
     int assigned;
@@ -24,6 +25,15 @@ typedef struct metrics_s {
         batch_us_last, age_ms_last, lag, pg_up, reconnects, splits, fenced;
 } metrics_t;
 
+/* A lane: the batch of the partitions p with p % nlanes == its index, with its own writer thread
+ * and connection (project.writers; docs/PROJECTOR.md "Writers"). Lanes never share a partition,
+ * hence never a case: their transactions touch disjoint rows and run side by side. */
+typedef struct lane_s {
+    pv_projection_batch_t *batch;
+    uint64_t splits;  /* of the batch, already counted in m.splits */
+    int64_t first_ms; /* wall time the open batch got its first message */
+} lane_t;
+
 struct pv_projector_s {
     const pv_config_t *cfg;
     pv_kv_t props[MAX_PROPS];
@@ -35,9 +45,8 @@ struct pv_projector_s {
     pv_pg_t *pg;
     pv_consumer_t *cons;
     part_t parts[MAX_PARTITIONS];
-    pv_projection_batch_t *batch; /* the open batch */
-    uint64_t splits;              /* of the batch, already counted in m.splits */
-    int64_t first_ms; /* wall time the open batch got its first message */
+    lane_t lanes[MAX_WRITERS];
+    int nlanes;
     int fatal;
     metrics_t m;
 };
@@ -45,6 +54,11 @@ struct pv_projector_s {
 /* ---- PostgreSQL: connection and stored offsets ---- */
 
 static void update_lag(pv_projector_t *pj);
+
+static lane_t *lane_of(pv_projector_t *pj, int32_t partition)
+{
+    return &pj->lanes[partition % pj->nlanes];
+}
 
 /* Runs on the projector's thread while it waits for PostgreSQL: the lag keeps growing. */
 static void on_pg_retry(void *ctx, int attempt, int wait_ms, const char *err)
@@ -100,7 +114,7 @@ static int load_offsets(pv_projector_t *pj)
                              2, params, offset_row_cb, pj, err, sizeof err);
         if (rc == 0) {
             for (int32_t id = 0; id < MAX_PARTITIONS; id++)
-                pv_projection_batch_expect(pj->batch, id, pj->parts[id].stored);
+                pv_projection_batch_expect(lane_of(pj, id)->batch, id, pj->parts[id].stored);
             return 0;
         }
         if (rc != PV_PG_LOST && rc != PV_PG_RETRY) {
@@ -124,13 +138,14 @@ static void add_message(pv_projector_t *pj, const pv_kafka_msg_t *msg)
         atomic_fetch_add(&pj->m.skipped, 1); /* already in PostgreSQL or in this batch */
         return;
     }
-    if (pv_projection_batch_add(pj->batch, msg) != 0) {
+    lane_t *l = lane_of(pj, msg->partition);
+    if (pv_projection_batch_add(l->batch, msg) != 0) {
         pv_log("error", "out of memory for the batch", NULL);
         pj->fatal = 1;
         return;
     }
-    if (pv_projection_batch_open(pj->batch) == 1)
-        pj->first_ms = pv_wall_ms();
+    if (pv_projection_batch_open(l->batch) == 1)
+        l->first_ms = pv_wall_ms();
     p->next = msg->offset + 1;
 }
 
@@ -160,14 +175,16 @@ static int drop_committed(pv_projector_t *pj)
         return -1;
     for (int32_t id = 0; id < MAX_PARTITIONS; id++)
         stored[id] = pj->parts[id].stored;
-    size_t n = pv_projection_batch_drop_committed(pj->batch, stored);
+    size_t n = 0;
+    for (int i = 0; i < pj->nlanes; i++)
+        n += pv_projection_batch_drop_committed(pj->lanes[i].batch, stored);
     if (n)
         pv_logf("info", "%zu records of the interrupted batch were committed before the "
                 "connection dropped", n);
     return 0;
 }
 
-static void batch_metrics(pv_projector_t *pj, size_t n, int64_t t0)
+static void batch_metrics(pv_projector_t *pj, const lane_t *l, size_t n, int64_t t0)
 {
     int64_t now = pv_wall_ms();
     atomic_fetch_add(&pj->m.batches, 1);
@@ -175,16 +192,23 @@ static void batch_metrics(pv_projector_t *pj, size_t n, int64_t t0)
     atomic_store(&pj->m.batch_size_last, (long long)n);
     atomic_fetch_add(&pj->m.batch_us_sum, (now - t0) * 1000);
     atomic_store(&pj->m.batch_us_last, (now - t0) * 1000);
-    atomic_store(&pj->m.age_ms_last, now - pj->first_ms);
+    atomic_store(&pj->m.age_ms_last, now - l->first_ms);
 }
 
-/* After a failed transaction (rc, err): what it takes before writing again. Returns 0, or -1
- * when stopped or fatal. */
-static int recover(pv_projector_t *pj, int rc, const char *err)
+/* Forgets every lane's cached view of PostgreSQL. */
+static void forget(pv_projector_t *pj)
 {
-    uint64_t splits = pv_projection_batch_splits(pj->batch);
-    atomic_fetch_add(&pj->m.splits, (long long)(splits - pj->splits));
-    pj->splits = splits;
+    for (int i = 0; i < pj->nlanes; i++)
+        pv_projection_batch_forget(pj->lanes[i].batch);
+}
+
+/* After a failed transaction of lane l (rc, err): what it takes before writing again. Returns
+ * 0, or -1 when stopped or fatal. */
+static int recover(pv_projector_t *pj, lane_t *l, int rc, const char *err)
+{
+    uint64_t splits = pv_projection_batch_splits(l->batch);
+    atomic_fetch_add(&pj->m.splits, (long long)(splits - l->splits));
+    l->splits = splits;
     if (rc == 0)
         return 0;
     {
@@ -199,7 +223,7 @@ static int recover(pv_projector_t *pj, int rc, const char *err)
             pv_log("warn", "batch fenced: another projector wrote the partition; reloading",
                    "error", err, NULL);
             atomic_fetch_add(&pj->m.fenced, 1);
-            pv_projection_batch_forget(pj->batch);
+            forget(pj);
             if (drop_committed(pj) != 0)
                 return -1;
         } else if (rc == PV_PG_FATAL || rc == PV_PG_DATA) {
@@ -210,25 +234,41 @@ static int recover(pv_projector_t *pj, int rc, const char *err)
     return pj->fatal ? -1 : 0;
 }
 
-/* Writes every uncommitted message, whatever it takes: reconnects while the server is away;
- * the batch writer splits what SQL refuses. Returns 0, or -1 when stopped (the batch stays
- * open) or fatal. */
-static int flush(pv_projector_t *pj)
+/* Writes every uncommitted message of lane l, whatever it takes: reconnects while the server
+ * is away; the batch writer splits what SQL refuses. Returns 0, or -1 when stopped (the batch
+ * stays open) or fatal. */
+static int flush_lane(pv_projector_t *pj, lane_t *l)
 {
     char err[1024];
-    size_t n = pv_projection_batch_pending(pj->batch);
+    size_t n = pv_projection_batch_pending(l->batch);
     int64_t t0 = pv_wall_ms();
-    while (pv_projection_batch_pending(pj->batch) && !pj->fatal) {
-        int rc = pv_projection_batch_write(pj->batch, pj->pg, err, sizeof err);
-        if (recover(pj, rc, err) != 0)
+    while (pv_projection_batch_pending(l->batch) && !pj->fatal) {
+        int rc = pv_projection_batch_write(l->batch, pj->pg, err, sizeof err);
+        if (recover(pj, l, rc, err) != 0)
             return -1;
     }
     if (pj->fatal)
         return -1;
     if (n)
-        batch_metrics(pj, n, t0);
-    pv_projection_batch_reset(pj->batch);
+        batch_metrics(pj, l, n, t0);
+    pv_projection_batch_reset(l->batch);
     return 0;
+}
+
+/* flush_lane for every lane. */
+static int flush(pv_projector_t *pj)
+{
+    for (int i = 0; i < pj->nlanes; i++)
+        if (flush_lane(pj, &pj->lanes[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* Forgets every lane's pending messages (none of them is in PostgreSQL). */
+static void reset(pv_projector_t *pj)
+{
+    for (int i = 0; i < pj->nlanes; i++)
+        pv_projection_batch_reset(pj->lanes[i].batch);
 }
 
 /* ---- assignment: start where PostgreSQL says ---- */
@@ -276,12 +316,12 @@ static void on_rebalance(void *ctx, pv_consumer_t *c, int assigned, const char *
     (void)topic;
     pv_projector_t *pj = ctx;
     if (assigned) {
-        pv_projection_batch_forget(pj->batch); /* another projector may have written meanwhile */
+        forget(pj); /* another projector may have written meanwhile */
         assign(pj, c, ids, n);
         return;
     }
     if (flush(pj) != 0)
-        pv_projection_batch_reset(pj->batch); /* not in PostgreSQL: whoever gets the partitions reads them again */
+        reset(pj); /* not in PostgreSQL: whoever gets the partitions reads them again */
     for (size_t i = 0; i < n; i++)
         if (ids[i] >= 0 && ids[i] < MAX_PARTITIONS) {
             pj->parts[ids[i]].assigned = 0;
@@ -307,51 +347,62 @@ static void update_lag(pv_projector_t *pj)
 /* The writer thread's transaction failed (its messages are open again): the synchronous path
  * takes over, which splits what SQL refuses (PV_PG_DATA) and reconnects when PostgreSQL is
  * away. */
-static int after_failure(pv_projector_t *pj, int rc, const char *err)
+static int after_failure(pv_projector_t *pj, lane_t *l, int rc, const char *err)
 {
     pv_log("warn", "pipelined batch failed; writing it again without the writer thread", "error",
            err, NULL);
-    if (rc != PV_PG_DATA && recover(pj, rc, err) != 0)
+    if (rc != PV_PG_DATA && recover(pj, l, rc, err) != 0)
         return -1;
-    return flush(pj);
+    return flush_lane(pj, l);
 }
 
 /* A due batch: with pipelining, handed to the writer thread while consumption goes on (after
  * the previous transaction committed); without, written now. */
-static int submit(pv_projector_t *pj)
+static int submit(pv_projector_t *pj, lane_t *l)
 {
     char err[1024];
-    size_t n = pv_projection_batch_open(pj->batch);
+    size_t n = pv_projection_batch_open(l->batch);
     int64_t t0 = pv_wall_ms();
-    int rc = pv_projection_batch_submit(pj->batch, pj->pg, err, sizeof err);
+    int rc = pv_projection_batch_submit(l->batch, pj->pg, err, sizeof err);
     if (rc == 0) {
-        batch_metrics(pj, n, t0);
+        batch_metrics(pj, l, n, t0);
         return 0;
     }
-    return after_failure(pj, rc, err);
+    return after_failure(pj, l, rc, err);
 }
 
 /* The transaction in flight, once finished: its callbacks (records counted, offsets stored)
  * run now rather than at the next batch, so an idle projector reports what it wrote. */
-static void settle(pv_projector_t *pj)
+static void settle(pv_projector_t *pj, lane_t *l)
 {
     char err[1024];
-    int rc = pv_projection_batch_settle(pj->batch, err, sizeof err);
+    int rc = pv_projection_batch_settle(l->batch, err, sizeof err);
     if (rc != 0)
-        after_failure(pj, rc, err);
+        after_failure(pj, l, rc, err);
 }
 
-static int batch_due(const pv_projector_t *pj, int64_t now)
+static int batch_due(const pv_projector_t *pj, const lane_t *l, int64_t now)
 {
-    size_t n = pv_projection_batch_open(pj->batch);
-    return n && ((int64_t)n >= pj->batch_max || now - pj->first_ms >= pj->batch_ms);
+    size_t n = pv_projection_batch_open(l->batch);
+    return n && ((int64_t)n >= pj->batch_max || now - l->first_ms >= pj->batch_ms);
+}
+
+/* Milliseconds until the first open batch of any lane is due by time (100 when none is open). */
+static int64_t time_left(const pv_projector_t *pj, int64_t now)
+{
+    int64_t left = 100;
+    for (int i = 0; i < pj->nlanes; i++) {
+        const lane_t *l = &pj->lanes[i];
+        if (pv_projection_batch_open(l->batch) && pj->batch_ms - (now - l->first_ms) < left)
+            left = pj->batch_ms - (now - l->first_ms);
+    }
+    return left;
 }
 
 static void poll_once(pv_projector_t *pj)
 {
     pv_kafka_msg_t msg;
-    int64_t now = pv_wall_ms();
-    int64_t left = pv_projection_batch_open(pj->batch) ? pj->batch_ms - (now - pj->first_ms) : 100;
+    int64_t left = time_left(pj, pv_wall_ms());
     if (pv_consumer_poll(pj->cons, (int)(left < 0 ? 0 : left > 100 ? 100 : left), &msg) == 0)
         return;
     if (!msg.err) {
@@ -368,10 +419,13 @@ int pv_projector_run(pv_projector_t *pj)
     int64_t last_lag = 0;
     while (!*pj->stop && !pj->fatal) {
         poll_once(pj);
-        if (batch_due(pj, pv_wall_ms()))
-            submit(pj);
-        else
-            settle(pj);
+        for (int i = 0; i < pj->nlanes && !pj->fatal; i++) {
+            lane_t *l = &pj->lanes[i];
+            if (batch_due(pj, l, pv_wall_ms()))
+                submit(pj, l);
+            else
+                settle(pj, l);
+        }
         if (pv_wall_ms() - last_lag >= 1000) {
             update_lag(pj);
             last_lag = pv_wall_ms();
@@ -386,6 +440,22 @@ int pv_projector_run(pv_projector_t *pj)
 }
 
 /* ---- setup ---- */
+
+static int new_lane(pv_projector_t *pj, lane_t *l, int sql, int pipeline, char *err,
+                    size_t errlen)
+{
+    l->batch = pv_projection_batch_new(pj->group, pj->topic, on_committed, pj, err, errlen);
+    if (!l->batch)
+        return -1;
+    if (sql)
+        pv_projection_batch_set_mode(l->batch, PV_PROJECTION_SQL);
+    else if (pipeline &&
+             pv_projection_batch_pipeline(l->batch, pv_config_get(pj->cfg, "project.pg", "")) != 0) {
+        snprintf(err, errlen, "out of memory (or no thread) for the projector's writer");
+        return -1;
+    }
+    return 0;
+}
 
 static int read_config(pv_projector_t *pj, const pv_config_t *cfg, char *err, size_t errlen)
 {
@@ -406,16 +476,19 @@ static int read_config(pv_projector_t *pj, const pv_config_t *cfg, char *err, si
                  "apply_staging)", apply);
         return -1;
     }
-    pj->batch = pv_projection_batch_new(pj->group, pj->topic, on_committed, pj, err, errlen);
-    if (!pj->batch)
-        return -1;
-    if (strcmp(apply, "sql") == 0)
-        pv_projection_batch_set_mode(pj->batch, PV_PROJECTION_SQL);
-    else if (pv_config_int(cfg, "project.pipeline", 1) &&
-             pv_projection_batch_pipeline(pj->batch, pv_config_get(cfg, "project.pg", "")) != 0) {
-        snprintf(err, errlen, "out of memory (or no thread) for the projector's writer");
+    int pipeline = pv_config_int(cfg, "project.pipeline", 1) && strcmp(apply, "c") == 0;
+    int64_t writers = pv_config_int(cfg, "project.writers", 1);
+    if (writers < 1 || writers > MAX_WRITERS) {
+        snprintf(err, errlen, "project.writers: %lld is not in 1..%d", (long long)writers,
+                 MAX_WRITERS);
         return -1;
     }
+    /* Lanes need their writer threads: without pipelining (or with the reference design) one
+     * lane writes on the projector's own connection. */
+    pj->nlanes = pipeline ? (int)writers : 1;
+    for (int i = 0; i < pj->nlanes; i++)
+        if (new_lane(pj, &pj->lanes[i], strcmp(apply, "sql") == 0, pipeline, err, errlen) != 0)
+            return -1;
     return 0;
 }
 
@@ -453,7 +526,8 @@ void pv_projector_free(pv_projector_t *pj)
         return;
     pv_consumer_free(pj->cons);
     pv_pg_free(pj->pg);
-    pv_projection_batch_free(pj->batch);
+    for (int i = 0; i < pj->nlanes; i++)
+        pv_projection_batch_free(pj->lanes[i].batch);
     free(pj);
 }
 

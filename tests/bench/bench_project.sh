@@ -9,7 +9,8 @@
 #   sh tests/bench/bench_project.sh build/workers/pravah
 #
 # FILES (default 20000 e-Office cases, 5 records each: 100,000 records), BATCH (project.batch_max,
-# default 5000), PG_FAST (default 1: fsync off, as the tests; 0: PostgreSQL's safe defaults).
+# default 5000), PG_FAST (default 1: fsync off, as the tests; 0: PostgreSQL's safe defaults),
+# PROJECT_SET="KEY=VALUE ..." (more `--set`s for every projector run), PV_BENCH_PERF=FILE (`perf record -a -g` of the whole machine while the default design runs).
 # Target: >= 50% of the raw COPY and >= 50,000 records/s. Prints a `BENCH name=project ...` line.
 . "$(dirname "$0")/../pg/project_lib.sh"
 need_pg
@@ -20,6 +21,9 @@ PORT=$(free_port)
 now_ms() { date +%s%3N; }
 
 start_broker --partitions 4
+# Each run's end is the commit time of its last transaction, read afterwards (no polling of
+# the projector while it is timed: a curl every 50 ms took a fifth of this 2-core machine).
+export PRAVAH_PG_CONF="track_commit_timestamp = on"
 if [ "${PG_FAST:-1}" = 1 ]; then start_pg; else
     eval "$("$SRC/scripts/pg" start "$PGDIR")" || fail "scripts/pg start"
     PG_STARTED=1
@@ -35,26 +39,38 @@ kill -TERM "$ADV_PID"
 # cpu_ticks PID: user + system CPU time of a process in clock ticks (empty when unknown).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 
-# measure NAME DB GROUP: milliseconds from the partitions' assignment to the last commit. The
-# CPU time (ms) of the projector and of its PostgreSQL backend go to $WORK/NAME.cpu: on this
-# shared machine wall times swing by 2x with the load, CPU times much less.
+# measure NAME DB GROUP: milliseconds from the partitions' assignment (the projector's log line)
+# to the commit of its last transaction (PostgreSQL's commit timestamp of the last offsets
+# stored). The CPU time (ms) of the projector and of its PostgreSQL backends go to
+# $WORK/NAME.cpu: on this shared machine wall times swing by 2x with the load, CPU times much
+# less.
 measure() {
     name=$1 db=$2 group=$3
     shift 3
-    project "$name" "$db" "$group" "$PORT" --set project.batch_max="$BATCH" "$@"
+    # shellcheck disable=SC2086 # PROJECT_SET: word-split on purpose
+    project "$name" "$db" "$group" "$PORT" --set project.batch_max="$BATCH" \
+        $(for kv in ${PROJECT_SET:-}; do printf -- '--set %s ' "$kv"; done) "$@"
     while ! grep -q 'assigned, starting' "$WORK/$name.err" 2>/dev/null; do sleep 0.01; done
-    start=$(now_ms)
+    start=$(date -d "$(grep -m1 'assigned, starting' "$WORK/$name.err" |
+                       sed 's/.*"ts":"\([^"]*\)".*/\1/')" +%s%3N)
+    perf_pid=
+    if [ -n "${PV_BENCH_PERF:-}" ] && [ "$name" = full ]; then
+        perf record -a -g -o "$PV_BENCH_PERF" >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
     c0=$(cpu_ticks "$PROJ_PID")
     bpid=$(q "$db" "SELECT pid FROM pg_stat_activity WHERE datname = '$db'
                    AND backend_type = 'client backend' AND pid <> pg_backend_pid()
                    ORDER BY backend_start DESC LIMIT 1")
     b0=$(cpu_ticks "$bpid")
-    # (polled every 50 ms: a curl every 10 ms took a good part of a core from what it measures)
-    while [ "$(metric "$PORT" pravah_projector_records_total)" != "$accepted" ]; do sleep 0.05; done
-    end=$(now_ms)
+    while [ "$(metric "$PORT" pravah_projector_records_total)" != "$accepted" ]; do sleep 0.25; done
+    end=$(q "$db" "SELECT (extract(epoch FROM max(pg_xact_commit_timestamp(xmin))) * 1000)::bigint
+                   FROM pravah.projector_offsets")
+    [ -n "$end" ] || fail "$name: no commit timestamp (track_commit_timestamp off?)"
+    [ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid"; }
     c1=$(cpu_ticks "$PROJ_PID")
-    # every backend of the projector (with pipelining its writer has a second one, opened after
-    # the measurement started: counted whole)
+    # every backend of the projector (its writers have their own, opened after the measurement
+    # started: counted whole)
     b1=0
     for p in $(q "$db" "SELECT pid FROM pg_stat_activity WHERE datname = '$db'
                         AND backend_type = 'client backend' AND pid <> pg_backend_pid()"); do
@@ -71,6 +87,10 @@ measure() {
 new_db full
 full_ms=$(measure full full full)
 [ "$(q full "SELECT count(*) FROM pravah.transitions")" = "$accepted" ] || fail "full: transitions"
+# Two writers (project.writers=2: two lanes of partitions, two connections), on the same journal.
+new_db two
+two_ms=$(measure two two two --set project.writers=2)
+[ "$(q two "SELECT count(*) FROM pravah.transitions")" = "$accepted" ] || fail "two: transitions"
 # The reference design (staging + 0002's apply_staging), on the same journal.
 new_db ref
 ref_ms=$(measure ref ref ref --set project.apply=sql)
@@ -127,12 +147,14 @@ rate() { echo $(( $1 * 1000 / ($2 > 0 ? $2 : 1) )); }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'; }
 full_rate=$(rate "$accepted" "$full_ms")
 ref_rate=$(rate "$accepted" "$ref_ms")
+two_rate=$(rate "$accepted" "$two_ms")
 raw_rate=$(rate "$accepted" "$raw_ms")
 pk_rate=$(rate "$accepted" "$pk_ms")
 all_rate=$(rate "$accepted" "$all_ms")
 ratio=$(pct "$full_rate" "$raw_rate")
 printf '%-58s %10s records/s  (%d records in %d ms)\n' \
     "pravah project (one write per record, project.apply=c)" "$full_rate" "$accepted" "$full_ms" \
+    "pravah project, project.writers=2" "$two_rate" "$accepted" "$two_ms" \
     "pravah project (reference: staging + apply_staging)" "$ref_rate" "$accepted" "$ref_ms" \
     "raw binary COPY of the journal rows (no index)" "$raw_rate" "$accepted" "$raw_ms" \
     "raw binary COPY into transitions (primary key)" "$pk_rate" "$accepted" "$pk_ms" \
@@ -142,4 +164,4 @@ read -r ref_cpu ref_pg <"$WORK/ref.cpu"
 echo "CPU ms: one write: projector $full_cpu, its PostgreSQL backend $full_pg;" \
      "reference: projector $ref_cpu, backend $ref_pg"
 echo "ratio: $ratio% of the raw COPY of the journal rows, $(pct "$full_rate" "$pk_rate")% of the raw COPY into transitions, $(pct "$full_rate" "$all_rate")% of the raw COPY of every projection row; the reference design $(pct "$ref_rate" "$raw_rate")% (target: >= 50% and >= 50000/s)"
-echo "BENCH name=project records=$accepted batch=$BATCH projected_per_s=$full_rate reference_per_s=$ref_rate raw_copy_per_s=$raw_rate ratio_pct=$ratio raw_pk_per_s=$pk_rate raw_all_per_s=$all_rate ratio_all_pct=$(pct "$full_rate" "$all_rate") full_pg_cpu_ms=$full_pg full_proj_cpu_ms=$full_cpu"
+echo "BENCH name=project records=$accepted batch=$BATCH projected_per_s=$full_rate two_writers_per_s=$two_rate reference_per_s=$ref_rate raw_copy_per_s=$raw_rate ratio_pct=$ratio raw_pk_per_s=$pk_rate raw_all_per_s=$all_rate ratio_all_pct=$(pct "$full_rate" "$all_rate") full_pg_cpu_ms=$full_pg full_proj_cpu_ms=$full_cpu"

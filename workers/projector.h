@@ -9,7 +9,8 @@
  * group, the stored offsets, reconnection and metrics.
  *
  * Ownership: pv_projector_t borrows the config (it must outlive the projector) and owns its
- * Kafka consumer, PostgreSQL connection and batch buffers. Single-threaded: every call on the
+ * Kafka consumer, PostgreSQL connection and batch buffers (one batch per writer lane, each with
+ * its writer thread and connection). Single-threaded: every call on the
  * thread that created it, except pv_projector_render_metrics (the HTTP thread; atomics only). */
 #ifndef PRAVAH_PROJECTOR_H
 #define PRAVAH_PROJECTOR_H
@@ -23,7 +24,8 @@ typedef struct pv_projector_s pv_projector_t;
 
 /* Connects to PostgreSQL (waiting with back-off while *stop is zero) and joins the group.
  * Config keys: project.pg, project.group, topics.journal, project.batch_max, project.batch_ms,
- * project.retry_min_ms, project.retry_max_ms, kafka.*. Returns NULL with err filled. */
+ * project.retry_min_ms, project.retry_max_ms, project.apply, project.pipeline, project.writers,
+ * kafka.*. Returns NULL with err filled. */
 pv_projector_t *pv_projector_new(const pv_config_t *cfg, volatile int *stop, char *err,
                                  size_t errlen);
 /* Runs batches until *stop becomes non-zero, then commits the open batch and leaves the group.

@@ -9,6 +9,7 @@
 #
 # KILLS (default 20, as the issue asks: about 2.5 minutes) and FILES (default 3000 cases, 5
 # records each) size it; small batches (project.batch_max=100) give many transactions to kill.
+# Every other start runs two writers (project.writers=2).
 . "$(dirname "$0")/project_lib.sh"
 need_pg
 FILES=${FILES:-3000}
@@ -32,7 +33,10 @@ for chunk in "$WORK"/chunk.*; do
     publish "$chunk" &
     pub=$!
     before=$(assigned)
-    project crash pravah crash "$PORT" $FAST --set project.batch_max=100 --set project.batch_ms=20
+    # every other start with two writers (project.writers): lanes killed mid-batch, and a change
+    # of the writer count across restarts
+    project crash pravah crash "$PORT" $FAST --set project.batch_max=100 --set project.batch_ms=20 \
+        --set project.writers=$((i % 2 + 1))
     n=0
     while [ "$(assigned)" -le "$before" ] && [ "$n" -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
     # Within the first 0.6 s the projector is usually still applying the chunk just published.

@@ -7,8 +7,9 @@
 # 1. DIFF_DAYS (default 20) simulated days of the demo's load (every domain, SLA breaches,
 #    escalations and reminders, HRMS transfers, refused attempts), projected by the demo's own
 #    projector (c); then the same journal by a `project.apply=sql` projector into another
-#    database, and by a c projector with batches of 7 records into a third: every table of the
-#    projection identical, row by row (digest), in all three.
+#    database, by a c projector with batches of 7 records into a third, and by one with three
+#    writers (project.writers=3) into a fourth: every table of the projection identical, row by
+#    row (digest), in all four.
 # 2. Anomalies on top (a duplicated journal record, a forked one, a record of an unknown case
 #    far beyond its head, and a late one below the head), sent again through both designs: the
 #    same tables again, integrity_findings included, and the anomalies are there.
@@ -63,4 +64,8 @@ project_into ref ref --set project.apply=sql
 compare demo ref
 project_into small small --set project.batch_max=7
 compare demo small
-ok "apply=sql and apply=c in batches of 7 give the demo's tables: $(wc -l <"$WORK/ref.digest") tables identical"
+# Three lanes (project.writers=3: partitions 0 and 3 share a writer), small batches so that the
+# lanes' transactions interleave.
+project_into lanes lanes --set project.writers=3 --set project.batch_max=50
+compare demo lanes
+ok "apply=sql, apply=c in batches of 7 and apply=c with 3 writers give the demo's tables: $(wc -l <"$WORK/ref.digest") tables identical"

@@ -288,6 +288,24 @@ int pv_pg_copy_end_field(pv_buf_t *out, int last)
     return pv_buf_append(out, last ? "\n" : "\t", 1);
 }
 
+int pv_pg_copy_text_field(pv_buf_t *out, const char *s, int last)
+{
+    int rc = s ? pv_pg_copy_text(out, s, strlen(s)) : pv_buf_append(out, "\\N", 2);
+    return rc ? rc : pv_pg_copy_end_field(out, last);
+}
+
+int pv_pg_copy_int_field(pv_buf_t *out, int64_t v, int last)
+{
+    int rc = pv_pg_copy_int(out, v);
+    return rc ? rc : pv_pg_copy_end_field(out, last);
+}
+
+int pv_pg_copy_bytea_field(pv_buf_t *out, const void *p, size_t len, int last)
+{
+    int rc = p ? pv_pg_copy_bytea(out, p, len) : pv_buf_append(out, "\\N", 2);
+    return rc ? rc : pv_pg_copy_end_field(out, last);
+}
+
 /* ---- COPY binary ---- */
 
 static int be(pv_buf_t *out, uint64_t v, int n)

@@ -87,6 +87,11 @@ int pv_pg_copy_bytea(pv_buf_t *out, const void *p, size_t len);
 int pv_pg_copy_int(pv_buf_t *out, int64_t v);
 /* The separator after a field: a tab, or a newline after the row's last field. */
 int pv_pg_copy_end_field(pv_buf_t *out, int last);
+/* Whole fields: the value, then the separator after it (as pv_pg_copy_end_field). A NULL s or
+ * p writes NULL (\N). */
+int pv_pg_copy_text_field(pv_buf_t *out, const char *s, int last);
+int pv_pg_copy_int_field(pv_buf_t *out, int64_t v, int last);
+int pv_pg_copy_bytea_field(pv_buf_t *out, const void *p, size_t len, int last);
 
 /* ---- COPY binary format (WITH (FORMAT binary)), appended to out; each returns 0 or
  * PV_ENOMEM. A COPY's data is the header, rows (pv_pg_bin_row then its fields) and the

@@ -130,24 +130,6 @@ static void reset(pv_proj_apply_t *a)
 
 /* ---- COPY text fields ---- */
 
-static int f_text(pv_buf_t *b, const char *s, int last)
-{
-    int rc = s ? pv_pg_copy_text(b, s, strlen(s)) : pv_buf_append(b, "\\N", 2);
-    return rc ? rc : pv_pg_copy_end_field(b, last);
-}
-
-static int f_int(pv_buf_t *b, int64_t v, int last)
-{
-    int rc = pv_pg_copy_int(b, v);
-    return rc ? rc : pv_pg_copy_end_field(b, last);
-}
-
-static int f_hash(pv_buf_t *b, const uint8_t *h, int last)
-{
-    int rc = h ? pv_pg_copy_bytea(b, h, PV_HASH_LEN) : pv_buf_append(b, "\\N", 2);
-    return rc ? rc : pv_pg_copy_end_field(b, last);
-}
-
 /* A timestamptz field equal to pravah.ms_ts(ms): UTC with milliseconds. The text of the last
  * second is kept: a batch's records mostly share their seconds. */
 static int f_ts(pv_buf_t *b, int64_t ms, int last)
@@ -230,15 +212,15 @@ static int finding(pv_proj_apply_t *a, const pv_proj_rec_t *pr, const char *kind
 {
     pv_buf_t *b = &a->findings;
     const pv_record_t *r = pr->rec;
-    int rc = f_int(b, pr->partition, 0);
-    rc = rc ? rc : f_int(b, pr->offset, 0);
-    rc = rc ? rc : f_text(b, kind, 0);
-    rc = rc ? rc : f_text(b, r->case_id, 0);
-    rc = rc ? rc : f_int(b, (int64_t)r->seq, 0);
-    rc = rc ? rc : f_int(b, (int64_t)r->pseq, 0);
-    rc = rc ? rc : f_hash(b, existing, 0);
-    rc = rc ? rc : f_hash(b, new_hash, 0);
-    rc = rc ? rc : f_text(b, detail, 1);
+    int rc = pv_pg_copy_int_field(b, pr->partition, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, pr->offset, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, kind, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->case_id, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, (int64_t)r->seq, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, (int64_t)r->pseq, 0);
+    rc = rc ? rc : pv_pg_copy_bytea_field(b, existing, PV_HASH_LEN, 0);
+    rc = rc ? rc : pv_pg_copy_bytea_field(b, new_hash, PV_HASH_LEN, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, detail, 1);
     return rc;
 }
 
@@ -585,33 +567,34 @@ static int one_record(pv_proj_apply_t *a, pv_domains_t *dom, pv_pg_t *pg,
 /* A timestamptz field, NO_TIME as NULL. */
 static int f_tsn(pv_buf_t *b, int64_t ms, int last)
 {
-    return ms == NO_TIME ? f_text(b, NULL, last) : f_ts(b, ms, last);
+    return ms == NO_TIME ? pv_pg_copy_text_field(b, NULL, last) : f_ts(b, ms, last);
 }
 
 static int case_row(pv_buf_t *b, const bcase_t *c)
 {
     const pv_record_t *l = c->last;
-    int rc = f_text(b, c->case_id, 0);
-    rc = rc ? rc : f_text(b, c->existed ? "t" : "f", 0);
-    rc = rc ? rc : f_text(b, l->case_type, 0);
-    rc = rc ? rc : f_int(b, l->def_version, 0);
-    rc = rc ? rc : f_text(b, l->new_state, 0);
-    rc = rc ? rc : f_text(b, l->assignee, 0);
-    rc = rc ? rc : f_text(b, l->office, 0);
-    rc = rc ? rc : f_int(b, (int64_t)l->seq, 0);
-    rc = rc ? rc : f_hash(b, l->hash, 0);
-    rc = rc ? rc : f_text(b, c->creator, 0);
-    rc = rc ? rc : f_text(b, c->creator_post, 0);
+    int rc = pv_pg_copy_text_field(b, c->case_id, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, c->existed ? "t" : "f", 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, l->case_type, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, l->def_version, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, l->new_state, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, l->assignee, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, l->office, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, (int64_t)l->seq, 0);
+    rc = rc ? rc : pv_pg_copy_bytea_field(b, l->hash, PV_HASH_LEN, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, c->creator, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, c->creator_post, 0);
     rc = rc ? rc : f_tsn(b, c->created_at, 0);
     rc = rc ? rc : f_tsn(b, c->first_at, 0);
     rc = rc ? rc : f_tsn(b, l->accepted_at, 0);
     rc = rc ? rc : f_tsn(b, c->entered_at, 0);
     rc = rc ? rc : f_tsn(b, c->moved_at, 0);
     rc = rc ? rc : f_tsn(b, l->deadline ? l->deadline : NO_TIME, 0);
-    rc = rc ? rc : f_text(b, c->amount_json, 0); /* a JSON number is numeric input as it is */
+    /* a JSON number is numeric input as it is */
+    rc = rc ? rc : pv_pg_copy_text_field(b, c->amount_json, 0);
     rc = rc ? rc : f_tsn(b, c->first_change_at, 0);
-    rc = rc ? rc : f_int(b, c->reassigns, 0);
-    rc = rc ? rc : f_text(b, c->reassigned_from, 1);
+    rc = rc ? rc : pv_pg_copy_int_field(b, c->reassigns, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, c->reassigned_from, 1);
     return rc;
 }
 
@@ -619,12 +602,12 @@ static int alert_row(pv_buf_t *b, const alert_t *al)
 {
     const pv_record_t *r = al->r;
     int fork = strcmp(al->kind, "integrity.fork") == 0;
-    int rc = f_text(b, r->case_id, 0);
-    rc = rc ? rc : f_int(b, (int64_t)r->seq, 0);
-    rc = rc ? rc : f_text(b, al->kind, 0);
-    rc = rc ? rc : f_int(b, fork ? 0 : r->alert_level, 0);
-    rc = rc ? rc : f_text(b, fork ? "" : r->alert_target, 0);
-    rc = rc ? rc : f_text(b, r->new_state, 0);
+    int rc = pv_pg_copy_text_field(b, r->case_id, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, (int64_t)r->seq, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, al->kind, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, fork ? 0 : r->alert_level, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, fork ? "" : r->alert_target, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->new_state, 0);
     rc = rc ? rc : f_tsn(b, fork || !r->deadline ? NO_TIME : r->deadline, 0);
     rc = rc ? rc : f_tsn(b, r->accepted_at, 0);
     rc = rc ? rc : f_tsn(b, al->closed_at, 1);

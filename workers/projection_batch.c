@@ -59,24 +59,6 @@ struct pv_projection_batch_s {
 
 /* ---- staging rows ---- */
 
-static int add_text(pv_buf_t *b, const char *s, int last)
-{
-    int rc = pv_pg_copy_text(b, s ? s : "", s ? strlen(s) : 0);
-    return rc ? rc : pv_pg_copy_end_field(b, last);
-}
-
-static int add_int(pv_buf_t *b, int64_t v, int last)
-{
-    int rc = pv_pg_copy_int(b, v);
-    return rc ? rc : pv_pg_copy_end_field(b, last);
-}
-
-static int add_hash(pv_buf_t *b, const uint8_t *h, int last)
-{
-    int rc = pv_pg_copy_bytea(b, h, PV_HASH_LEN);
-    return rc ? rc : pv_pg_copy_end_field(b, last);
-}
-
 static int add_data(pv_projection_batch_t *b, const pv_record_t *r)
 {
     pv_buf_reset(&b->json);
@@ -95,33 +77,33 @@ static int encode_row(pv_projection_batch_t *pb, int32_t partition, int64_t offs
     if (r->seq > INT64_MAX || r->pseq > INT64_MAX || r->def_version > INT32_MAX ||
         r->alert_level > INT32_MAX)
         return PV_ERANGE;
-    rc = rc ? rc : add_int(b, partition, 0);
-    rc = rc ? rc : add_int(b, offset, 0);
-    rc = rc ? rc : add_int(b, (int64_t)r->pseq, 0);
-    rc = rc ? rc : add_text(b, r->case_id, 0);
-    rc = rc ? rc : add_int(b, (int64_t)r->seq, 0);
-    rc = rc ? rc : add_text(b, r->case_type, 0);
-    rc = rc ? rc : add_int(b, r->def_version, 0);
-    rc = rc ? rc : add_text(b, pv_record_kind_name(r->kind), 0);
-    rc = rc ? rc : add_text(b, r->event_id, 0);
-    rc = rc ? rc : add_text(b, r->event_type, 0);
-    rc = rc ? rc : add_text(b, r->source, 0);
-    rc = rc ? rc : add_text(b, r->actor, 0);
-    rc = rc ? rc : add_text(b, r->actor_post, 0);
-    rc = rc ? rc : add_text(b, r->actor_role, 0);
-    rc = rc ? rc : add_text(b, r->event_time, 0);
-    rc = rc ? rc : add_int(b, r->accepted_at, 0);
-    rc = rc ? rc : add_text(b, r->prev_state, 0);
-    rc = rc ? rc : add_text(b, r->new_state, 0);
-    rc = rc ? rc : add_text(b, r->assignee, 0);
-    rc = rc ? rc : add_int(b, r->deadline, 0);
-    rc = rc ? rc : add_int(b, r->alert_level, 0);
-    rc = rc ? rc : add_text(b, r->alert_target, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, partition, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, offset, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, (int64_t)r->pseq, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->case_id, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, (int64_t)r->seq, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->case_type, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, r->def_version, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, pv_record_kind_name(r->kind), 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->event_id, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->event_type, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->source, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->actor, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->actor_post, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->actor_role, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->event_time, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, r->accepted_at, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->prev_state, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->new_state, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->assignee, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, r->deadline, 0);
+    rc = rc ? rc : pv_pg_copy_int_field(b, r->alert_level, 0);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->alert_target, 0);
     rc = rc ? rc : add_data(pb, r);
-    rc = rc ? rc : add_text(b, r->office, 0);
-    rc = rc ? rc : add_hash(b, r->hash, 0);
-    rc = rc ? rc : add_hash(b, r->prev_hash, 0);
-    rc = rc ? rc : add_hash(b, r->phash, 1);
+    rc = rc ? rc : pv_pg_copy_text_field(b, r->office, 0);
+    rc = rc ? rc : pv_pg_copy_bytea_field(b, r->hash, PV_HASH_LEN, 0);
+    rc = rc ? rc : pv_pg_copy_bytea_field(b, r->prev_hash, PV_HASH_LEN, 0);
+    rc = rc ? rc : pv_pg_copy_bytea_field(b, r->phash, PV_HASH_LEN, 1);
     return rc;
 }
 
@@ -253,9 +235,9 @@ static int error_rows(const pv_projection_batch_t *pb, size_t lo, size_t hi, pv_
         const item_t *it = &pb->items[i];
         if (!it->reason)
             continue;
-        rc = add_int(out, it->partition, 0);
-        rc = rc ? rc : add_int(out, it->offset, 0);
-        rc = rc ? rc : add_text(out, it->reason, 0);
+        rc = pv_pg_copy_int_field(out, it->partition, 0);
+        rc = rc ? rc : pv_pg_copy_int_field(out, it->offset, 0);
+        rc = rc ? rc : pv_pg_copy_text_field(out, it->reason, 0);
         rc = rc ? rc : pv_pg_copy_bytea(out, it->raw, it->raw_len);
         rc = rc ? rc : pv_pg_copy_end_field(out, 1);
     }

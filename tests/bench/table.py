@@ -70,6 +70,10 @@ def rows_for(b):
             rows.append(("projector (same run)", g("projected_per_s"),
                          "raw binary COPY of every projection row", g("raw_all_per_s"),
                          ratio(rate, g("raw_all_per_s")), "-", "-"))
+        if g("two_writers_per_s"):
+            rows.append(("projector, project.writers=2 (same run)", g("two_writers_per_s"),
+                         "projector, 1 writer (the default)", g("projected_per_s"),
+                         ratio(g("two_writers_per_s"), rate), "-", "-"))
         if g("reference_per_s"):
             rows.append(("projector: reference design (staging + SQL)", g("reference_per_s"),
                          "raw binary COPY of the journal rows", g("raw_copy_per_s"),

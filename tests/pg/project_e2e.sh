@@ -31,6 +31,13 @@ sleep 0.5
 
 project main pravah e2e "$PORT"
 wait_projected pravah e2e "$accepted" 90
+# psql prints a notification after its next statement: give the listener up to 10 s of them
+# before stopping it (the projection can finish between two of its statements).
+n=0
+until grep -q 'Asynchronous notification "pravah_projection"' "$WORK/listen.out" || [ $n -ge 40 ]; do
+    sleep 0.25
+    n=$((n + 1))
+done
 touch "$WORK/listen.stop"
 
 [ "$(q pravah "SELECT count(*) FROM pravah.transitions")" = "$accepted" ] ||

@@ -171,6 +171,14 @@ static void on_committed(void *ctx, int32_t partition, int64_t offset, const cha
 static int drop_committed(pv_projector_t *pj)
 {
     int64_t stored[MAX_PARTITIONS];
+    /* Another lane may have a transaction in flight: let it finish first, so that what it
+     * commits leaves its batch through the callbacks (counted, its fence advanced) rather than
+     * being dropped here as already stored. A failure leaves its messages open, to be written
+     * again by that lane. */
+    for (int i = 0; i < pj->nlanes; i++) {
+        char e[256];
+        (void)pv_projection_batch_drain(pj->lanes[i].batch, e, sizeof e);
+    }
     if (load_offsets(pj) != 0)
         return -1;
     for (int32_t id = 0; id < MAX_PARTITIONS; id++)

@@ -10,7 +10,8 @@
 #
 # FILES (default 20000 e-Office cases, 5 records each: 100,000 records), BATCH (project.batch_max,
 # default 5000), PG_FAST (default 1: fsync off, as the tests; 0: PostgreSQL's safe defaults),
-# PROJECT_SET="KEY=VALUE ..." (more `--set`s for every projector run), PV_BENCH_PERF=FILE (`perf record -a -g` of the whole machine while the default design runs).
+# PROJECT_SET="KEY=VALUE ..." (more `--set`s for every projector run), PV_BENCH_PERF=FILE
+# (`perf record -a -g` of the whole machine while the default design runs).
 # Target: >= 50% of the raw COPY and >= 50,000 records/s. Prints a `BENCH name=project ...` line.
 . "$(dirname "$0")/../pg/project_lib.sh"
 need_pg
@@ -38,6 +39,15 @@ kill -TERM "$ADV_PID"
 
 # cpu_ticks PID: user + system CPU time of a process in clock ticks (empty when unknown).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+# backends_ticks DB: cpu_ticks summed over the client backends of DB (this query's aside).
+backends_ticks() {
+    t=0
+    for p in $(q "$1" "SELECT pid FROM pg_stat_activity WHERE datname = '$1'
+                       AND backend_type = 'client backend' AND pid <> pg_backend_pid()"); do
+        t=$((t + $(cpu_ticks "$p" || echo 0)))
+    done
+    echo "$t"
+}
 
 # measure NAME DB GROUP: milliseconds from the partitions' assignment (the projector's log line)
 # to the commit of its last transaction (PostgreSQL's commit timestamp of the last offsets
@@ -59,23 +69,16 @@ measure() {
         perf_pid=$!
     fi
     c0=$(cpu_ticks "$PROJ_PID")
-    bpid=$(q "$db" "SELECT pid FROM pg_stat_activity WHERE datname = '$db'
-                   AND backend_type = 'client backend' AND pid <> pg_backend_pid()
-                   ORDER BY backend_start DESC LIMIT 1")
-    b0=$(cpu_ticks "$bpid")
+    # every backend of the projector: its own connection (the migrations run there) and its
+    # writers' (connected and prepared at start), from here on
+    b0=$(backends_ticks "$db")
     while [ "$(metric "$PORT" pravah_projector_records_total)" != "$accepted" ]; do sleep 0.25; done
     end=$(q "$db" "SELECT (extract(epoch FROM max(pg_xact_commit_timestamp(xmin))) * 1000)::bigint
                    FROM pravah.projector_offsets")
     [ -n "$end" ] || fail "$name: no commit timestamp (track_commit_timestamp off?)"
     [ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid"; }
     c1=$(cpu_ticks "$PROJ_PID")
-    # every backend of the projector (its writers have their own, opened after the measurement
-    # started: counted whole)
-    b1=0
-    for p in $(q "$db" "SELECT pid FROM pg_stat_activity WHERE datname = '$db'
-                        AND backend_type = 'client backend' AND pid <> pg_backend_pid()"); do
-        b1=$((b1 + ${p:+$(cpu_ticks "$p" || echo 0)}))
-    done
+    b1=$(backends_ticks "$db")
     hz=$(getconf CLK_TCK)
     echo "$(( (${c1:-0} - ${c0:-0}) * 1000 / hz )) $(( (${b1:-0} - ${b0:-0}) * 1000 / hz ))" \
         >"$WORK/$name.cpu"
@@ -161,7 +164,7 @@ printf '%-58s %10s records/s  (%d records in %d ms)\n' \
     "raw binary COPY of every projection row (no index)" "$all_rate" "$accepted" "$all_ms"
 read -r full_cpu full_pg <"$WORK/full.cpu"
 read -r ref_cpu ref_pg <"$WORK/ref.cpu"
-echo "CPU ms: one write: projector $full_cpu, its PostgreSQL backend $full_pg;" \
-     "reference: projector $ref_cpu, backend $ref_pg"
+echo "CPU ms: one write: projector $full_cpu, its PostgreSQL backends $full_pg;" \
+     "reference: projector $ref_cpu, backends $ref_pg"
 echo "ratio: $ratio% of the raw COPY of the journal rows, $(pct "$full_rate" "$pk_rate")% of the raw COPY into transitions, $(pct "$full_rate" "$all_rate")% of the raw COPY of every projection row; the reference design $(pct "$ref_rate" "$raw_rate")% (target: >= 50% and >= 50000/s)"
 echo "BENCH name=project records=$accepted batch=$BATCH projected_per_s=$full_rate two_writers_per_s=$two_rate reference_per_s=$ref_rate raw_copy_per_s=$raw_rate ratio_pct=$ratio raw_pk_per_s=$pk_rate raw_all_per_s=$all_rate ratio_all_pct=$(pct "$full_rate" "$all_rate") full_pg_cpu_ms=$full_pg full_proj_cpu_ms=$full_cpu"

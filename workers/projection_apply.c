@@ -19,7 +19,6 @@ static const uint8_t zeros[PV_HASH_LEN];
 typedef struct seen_s {
     uint64_t seq;
     const uint8_t *hash;
-    int from_db;     /* the hash is the stored one: a copy differing is a fork "already applied" */
     int fork_alerted;
 } seen_t;
 
@@ -55,7 +54,11 @@ typedef struct bcase_s {
 
 typedef struct phead_s {
     int in_batch;
-    uint64_t pseq; /* the previous record of the partition in the batch */
+    /* The partition's head so far: the stored head, then the last record with the highest pseq
+     * (what partition_heads keeps between batches, so the check does not depend on where
+     * batches fall). has_head 0: nothing to check the first record against. */
+    int has_head;
+    uint64_t pseq;
     const uint8_t *phash;
     uint64_t max_pseq; /* the head the batch leaves: highest pseq, latest offset among equals */
     const uint8_t *max_phash;
@@ -304,15 +307,13 @@ static int grow(pv_arena_t *ar, void **arr, size_t *cap, size_t n, size_t elem)
     return 0;
 }
 
-static seen_t *add_seen(pv_proj_apply_t *a, bcase_t *c, uint64_t seq, const uint8_t *hash,
-                        int from_db)
+static seen_t *add_seen(pv_proj_apply_t *a, bcase_t *c, uint64_t seq, const uint8_t *hash)
 {
     if (grow(&a->arena, (void **)&c->seen, &c->capseen, c->nseen, sizeof *c->seen) != 0)
         return NULL;
     seen_t *s = &c->seen[c->nseen++];
     s->seq = seq;
     s->hash = hash;
-    s->from_db = from_db;
     s->fork_alerted = 0;
     return s;
 }
@@ -446,10 +447,10 @@ static int copy_of(pv_proj_apply_t *a, const pv_proj_rec_t *pr, seen_t *s)
     const pv_record_t *r = pr->rec;
     if (memcmp(s->hash, r->hash, PV_HASH_LEN) == 0)
         return 0;
-    const char *detail = s->from_db ? "a different record for a known (case_id, seq): already applied"
-                                    : "a different record for a known (case_id, seq): earlier in "
-                                      "the batch";
-    int rc = finding(a, pr, "fork", s->hash, r->hash, detail);
+    /* One wording whether the first record is in this batch or stored (0009): a rebuild with
+     * other batch boundaries writes the same findings. */
+    int rc = finding(a, pr, "fork", s->hash, r->hash,
+                     "a different record for a known (case_id, seq)");
     if (rc == 0 && !s->fork_alerted) {
         s->fork_alerted = 1;
         rc = add_alert(a, NULL, r, "integrity.fork");
@@ -476,7 +477,7 @@ static int at_or_below_head(pv_proj_apply_t *a, pv_pg_t *pg, const pv_proj_rec_t
         if (found < 0)
             return -found;
     }
-    seen_t *s = add_seen(a, c, r->seq, found ? stored : r->hash, found);
+    seen_t *s = add_seen(a, c, r->seq, found ? stored : r->hash);
     if (!s)
         return PV_PG_FATAL;
     if (found)
@@ -490,23 +491,36 @@ static int at_or_below_head(pv_proj_apply_t *a, pv_pg_t *pg, const pv_proj_rec_t
     return 0;
 }
 
-/* 0002's `pc`: the partition chain, over every record of the batch in consumption order. */
+/* 0009's `pc`: the partition chain, over every record of the batch in consumption order. Each
+ * record is checked against the partition's head so far (highest pseq, latest among equals):
+ * an exact copy of that head is a duplicate delivery; an older record is a finding, and the
+ * records after it are still checked against the head, not against it. */
+static void partition_head_start(phead_t *p, const pv_proj_state_t *st, int32_t partition,
+                                 const pv_record_t *r, pv_arena_t *arena)
+{
+    uint8_t head[PV_HASH_LEN];
+    p->in_batch = 1;
+    p->has_head = 1;
+    if (pv_proj_state_partition(st, partition, &p->pseq, head)) {
+        p->phash = pv_arena_memdup(arena, head, PV_HASH_LEN);
+        p->has_head = p->phash != NULL;
+    } else if (r->pseq == 1) {
+        p->pseq = 0;
+        p->phash = zeros;
+    } else {
+        p->has_head = 0;
+    }
+}
+
 static int check_partition_chain(pv_proj_apply_t *a, const pv_proj_state_t *st,
                                  const pv_proj_rec_t *pr)
 {
     const pv_record_t *r = pr->rec;
     phead_t *p = &a->parts[pr->partition];
-    uint64_t lp = 0;
-    uint8_t head[PV_HASH_LEN];
-    const uint8_t *lph = NULL;
-    if (p->in_batch) {
-        lp = p->pseq;
-        lph = p->phash;
-    } else if (pv_proj_state_partition(st, pr->partition, &lp, head)) {
-        lph = head;
-    } else if (r->pseq == 1) {
-        lph = zeros;
-    }
+    if (!p->in_batch)
+        partition_head_start(p, st, pr->partition, r, &a->arena);
+    uint64_t lp = p->pseq;
+    const uint8_t *lph = p->has_head ? p->phash : NULL;
     int rc = 0;
     if (lph && !(r->pseq == lp && memcmp(r->phash, lph, PV_HASH_LEN) == 0)) {
         uint8_t buf[2 * PV_HASH_LEN + 8], want[PV_HASH_LEN];
@@ -526,9 +540,11 @@ static int check_partition_chain(pv_proj_apply_t *a, const pv_proj_state_t *st,
             rc = copy ? finding(a, pr, "partition_chain", copy, r->phash, detail) : PV_ENOMEM;
         }
     }
-    p->in_batch = 1;
-    p->pseq = r->pseq;
-    p->phash = r->phash;
+    if (!p->has_head || r->pseq >= p->pseq) {
+        p->has_head = 1;
+        p->pseq = r->pseq;
+        p->phash = r->phash;
+    }
     if (r->pseq >= p->max_pseq) {
         p->max_pseq = r->pseq;
         p->max_phash = r->phash;
@@ -553,7 +569,7 @@ static int one_record(pv_proj_apply_t *a, pv_domains_t *dom, pv_pg_t *pg,
         return at_or_below_head(a, pg, pr, c, err, errlen);
     int rc = check_case_chain(a, pr, c);
     rc = rc ? rc : fold(a, dom, c, r);
-    rc = rc ? rc : add_seen(a, c, r->seq, r->hash, 0) ? 0 : PV_ENOMEM;
+    rc = rc ? rc : add_seen(a, c, r->seq, r->hash) ? 0 : PV_ENOMEM;
     rc = rc ? rc : transitions_row(a, pr);
     rc = rc ? rc : pv_domains_add(dom, r);
     if (rc)

@@ -109,7 +109,7 @@ expect "a fork against the database: finding and alert, the case unchanged" \
             (SELECT kind || ' ' || (closed_at IS NULL) FROM pravah.alerts
               WHERE case_id = 'WMS/ULB-GGN/2026/000002' AND kind LIKE 'integrity%'),
             (SELECT state || ' ' || seq FROM pravah.cases WHERE case_id = 'WMS/ULB-GGN/2026/000002')" \
-    "0|fork WMS/ULB-GGN/2026/000002 4 true true: a different record for a known (case_id, seq): already applied|integrity.fork true|fs_granted 4"
+    "0|fork WMS/ULB-GGN/2026/000002 4 true true: a different record for a known (case_id, seq)|integrity.fork true|fs_granted 4"
 q -c "DELETE FROM pravah.integrity_findings" || fail "reset findings"
 
 # e) A fork within one batch: the first copy (by offset) is applied.
@@ -121,7 +121,7 @@ expect "a fork within a batch: the first applied, the second a finding" \
             (SELECT string_agg(kind || ' ' || seq || ': ' || detail, '; ') FROM pravah.integrity_findings),
             (SELECT state || ' ' || assignee FROM pravah.cases WHERE case_id = 'WMS/ULB-BRR/2026/000003'),
             (SELECT returns FROM pravah.works WHERE case_id = 'WMS/ULB-BRR/2026/000003')" \
-    "1|fork 2: a different record for a known (case_id, seq): earlier in the batch|aa_returned BRR-CM-JE-1|1"
+    "1|fork 2: a different record for a known (case_id, seq)|aa_returned BRR-CM-JE-1|1"
 q -c "DELETE FROM pravah.integrity_findings" || fail "reset findings"
 
 # f) A record whose prev_hash is not its predecessor's hash: applied, a case_chain finding.

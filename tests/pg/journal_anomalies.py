@@ -31,10 +31,12 @@ Waves (the test projects each wave before publishing the next):
                 projection_errors, not in the chains
      key_ok     the same record under the right key: applied
   2  late       case A: the missing seq head+1 (kept in transitions, changes nothing; case_chain)
-  3  the patterns that do depend on batching (compared one batch against one by one):
+  3  the patterns that once depended on batching (compared one batch against one by one):
      ooo_2, ooo_1  case J: seq head+2 then seq head+1, adjacent
      win_a, win_b  case H: a new record, then a different one with the same (case_id, seq)
-     dup_old    an exact copy of an older record of the partition, last of all (partition_chain)
+     dup_old    an exact copy of an older record of the partition (partition_chain)
+     after_dup  case H: its next record, continuing the partition from its head, not from
+                dup_old: no finding, wherever the batches fall
 """
 import hashlib
 import os
@@ -271,6 +273,9 @@ def craft(parts, outdir):
     w.put(old_key.decode(), old_value, "dup_old")
     ex["DUP_OLD_PSEQ"] = old_w["pseq"]
     ex["DUP_OLD_CASE"], ex["DUP_OLD_SEQ"] = old_b[F["case_id"]], old_b[F["seq"]]
+    ex["DUP_OLD_HEAD_PSEQ"] = w.pseq
+    after = cx.next_event({"hash": bytes.fromhex(ex["WIN_A_HASH"])}, wa, "after_dup")
+    w.append(after, "after_dup")
     ex["WAVE3_MSGS"] = len(w.plan) - ex["WAVE1_MSGS"] - ex["WAVE2_MSGS"]
     ex["FINAL_HEAD_PSEQ"], ex["FINAL_HEAD_PHASH"] = w.pseq, w.phash.hex()
     return w.plan, ex

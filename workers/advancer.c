@@ -429,11 +429,6 @@ static int64_t clock_us(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int64_t mono_us(void)
-{
-    return clock_us(CLOCK_MONOTONIC);
-}
-
 static int rebuild_journal_cb(void *ctx, const pv_kafka_msg_t *msg)
 {
     rebuild_t *rb = ctx;
@@ -881,7 +876,7 @@ out:
  * went. */
 static void finish_rebuild(pv_advancer_t *adv, rebuild_set_t *set, rebuild_t *rb, size_t n)
 {
-    int64_t records = 0, decode_us = 0, t3 = mono_us();
+    int64_t records = 0, decode_us = 0, t3 = pv_mono_us();
     size_t cases = 0, from_snap = 0;
     uint64_t snap_bytes = 0;
     for (size_t i = 0; i < n; i++) {
@@ -910,7 +905,7 @@ static void finish_rebuild(pv_advancer_t *adv, rebuild_set_t *set, rebuild_t *rb
  * (logged) with none set. On the polling thread, inside the rebalance callback. */
 static int rebuild_partitions(pv_advancer_t *adv, const int32_t *ids, size_t n)
 {
-    rebuild_set_t set = {.adv = adv, .t0_us = mono_us()};
+    rebuild_set_t set = {.adv = adv, .t0_us = pv_mono_us()};
     rebuild_t *rb = calloc(n, sizeof *rb);
     int64_t *committed = calloc(n, sizeof *committed);
     char err[300] = "out of memory";
@@ -924,10 +919,10 @@ static int rebuild_partitions(pv_advancer_t *adv, const int32_t *ids, size_t n)
         if (!(rb[i].p = new_partition(adv, committed[i])))
             goto failed;
     }
-    set.t1_us = mono_us();
+    set.t1_us = pv_mono_us();
     if (first_read(adv, &set, rb, n, err, sizeof err) != 0)
         goto failed;
-    set.t2_us = mono_us();
+    set.t2_us = pv_mono_us();
     use_snapshots(rb, n);
     if ((rc = journal_reads(adv, rb, n, err, sizeof err)) == -2)
         goto out;

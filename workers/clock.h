@@ -24,5 +24,7 @@ int pv_clock_parse(const char *spec, pv_clock_t *clock);
 pv_time_t pv_clock_now(pv_clock_t *clock);
 /* Milliseconds of the wall clock (for batch timing, not for case time). */
 int64_t pv_wall_ms(void);
+/* Microseconds of the monotonic clock (for durations in metrics, not for case time). */
+int64_t pv_mono_us(void);
 
 #endif

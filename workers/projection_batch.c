@@ -570,6 +570,13 @@ uint64_t pv_projection_batch_splits(const pv_projection_batch_t *b)
     return b->splits;
 }
 
+void pv_projection_batch_writer_times(const pv_projection_batch_t *b, int64_t *busy_us,
+                                      int64_t *waited_us)
+{
+    if (b->writer)
+        pv_proj_writer_times(b->writer, busy_us, waited_us);
+}
+
 void pv_projection_batch_reset(pv_projection_batch_t *b)
 {
     char err[256];

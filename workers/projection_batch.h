@@ -113,4 +113,8 @@ void pv_projection_batch_reset(pv_projection_batch_t *b);
 /* Transactions refused by SQL and retried in halves, since the batch was made. */
 uint64_t pv_projection_batch_splits(const pv_projection_batch_t *b);
 
+/* With pipelining, adds the writer thread's pv_proj_writer_times; else adds nothing. */
+void pv_projection_batch_writer_times(const pv_projection_batch_t *b, int64_t *busy_us,
+                                      int64_t *waited_us);
+
 #endif

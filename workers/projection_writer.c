@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "projection_writer.h"
 
 static int batch_tables(pv_pg_t *pg, uint64_t *session, char *err, size_t errlen)
@@ -52,6 +53,7 @@ struct pv_proj_writer_s {
     uint64_t session;
     int rc;
     char err[1024];
+    int64_t busy_us, waited_us; /* under mu: jobs' run time; callers' time blocked in waits */
 };
 
 /* One job on the writer's own connection, connecting first when it is down. */
@@ -88,8 +90,10 @@ static void *writer_main(void *arg)
         if (!w->busy)
             break;
         pthread_mutex_unlock(&w->mu);
+        int64_t t0 = pv_mono_us();
         run_job(w);
         pthread_mutex_lock(&w->mu);
+        w->busy_us += pv_mono_us() - t0;
         w->busy = 0;
         pthread_cond_broadcast(&w->cv);
     }
@@ -149,23 +153,41 @@ int pv_proj_writer_busy(const pv_proj_writer_t *w)
     return busy;
 }
 
+/* Under mu: blocks until no job is in flight, counting the time blocked. */
+static void until_idle(pv_proj_writer_t *w)
+{
+    if (!w->busy)
+        return;
+    int64_t t0 = pv_mono_us();
+    while (w->busy)
+        pthread_cond_wait(&w->cv, &w->mu);
+    w->waited_us += pv_mono_us() - t0;
+}
+
 void pv_proj_writer_idle(pv_proj_writer_t *w)
 {
     pthread_mutex_lock(&w->mu);
-    while (w->busy)
-        pthread_cond_wait(&w->cv, &w->mu);
+    until_idle(w);
     pthread_mutex_unlock(&w->mu);
 }
 
 int pv_proj_writer_wait(pv_proj_writer_t *w, char *err, size_t errlen)
 {
     pthread_mutex_lock(&w->mu);
-    while (w->busy)
-        pthread_cond_wait(&w->cv, &w->mu);
+    until_idle(w);
     int rc = w->rc;
     if (rc)
         snprintf(err, errlen, "%s", w->err);
     w->rc = 0;
     pthread_mutex_unlock(&w->mu);
     return rc;
+}
+
+void pv_proj_writer_times(const pv_proj_writer_t *w, int64_t *busy_us, int64_t *waited_us)
+{
+    pv_proj_writer_t *m = (pv_proj_writer_t *)w; /* the lock, not the state, changes */
+    pthread_mutex_lock(&m->mu);
+    *busy_us += m->busy_us;
+    *waited_us += m->waited_us;
+    pthread_mutex_unlock(&m->mu);
 }

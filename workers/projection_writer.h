@@ -52,5 +52,8 @@ int pv_proj_writer_busy(const pv_proj_writer_t *w);
 void pv_proj_writer_idle(pv_proj_writer_t *w);
 /* Waits for the job in flight: its pv_proj_txn result (0 when none was in flight). */
 int pv_proj_writer_wait(pv_proj_writer_t *w, char *err, size_t errlen);
+/* Adds to *busy_us the time jobs ran (the transactions in flight) and to *waited_us the time
+ * callers were blocked waiting for them (consumption standing still for PostgreSQL). */
+void pv_proj_writer_times(const pv_proj_writer_t *w, int64_t *busy_us, int64_t *waited_us);
 
 #endif

@@ -23,6 +23,8 @@ typedef struct part_s {
 typedef struct metrics_s {
     atomic_llong records, errors, skipped, batches, batch_size_sum, batch_size_last, batch_us_sum,
         batch_us_last, age_ms_last, lag, pg_up, reconnects, splits, fenced;
+    /* where the time goes (docs/PROJECTOR.md, "Where the time goes") */
+    atomic_llong poll_idle_us, writer_busy_us, writer_waited_us;
 } metrics_t;
 
 /* A lane: the batch of the partitions p with p % nlanes == its index, with its own writer thread
@@ -192,6 +194,16 @@ static int drop_committed(pv_projector_t *pj)
     return 0;
 }
 
+/* The writer threads' times, summed over the lanes. */
+static void writer_metrics(pv_projector_t *pj)
+{
+    int64_t busy = 0, waited = 0;
+    for (int i = 0; i < pj->nlanes; i++)
+        pv_projection_batch_writer_times(pj->lanes[i].batch, &busy, &waited);
+    atomic_store(&pj->m.writer_busy_us, busy);
+    atomic_store(&pj->m.writer_waited_us, waited);
+}
+
 static void batch_metrics(pv_projector_t *pj, const lane_t *l, size_t n, int64_t t0)
 {
     int64_t now = pv_wall_ms();
@@ -201,6 +213,7 @@ static void batch_metrics(pv_projector_t *pj, const lane_t *l, size_t n, int64_t
     atomic_fetch_add(&pj->m.batch_us_sum, (now - t0) * 1000);
     atomic_store(&pj->m.batch_us_last, (now - t0) * 1000);
     atomic_store(&pj->m.age_ms_last, now - l->first_ms);
+    writer_metrics(pj);
 }
 
 /* Forgets every lane's cached view of PostgreSQL. */
@@ -341,6 +354,7 @@ static void on_rebalance(void *ctx, pv_consumer_t *c, int assigned, const char *
 
 static void update_lag(pv_projector_t *pj)
 {
+    writer_metrics(pj); /* also here: after the last batch, no submit updates them */
     int64_t lag = 0;
     for (int32_t id = 0; pj->cons && id < MAX_PARTITIONS; id++) {
         if (!pj->parts[id].assigned)
@@ -410,9 +424,11 @@ static int64_t time_left(const pv_projector_t *pj, int64_t now)
 static void poll_once(pv_projector_t *pj)
 {
     pv_kafka_msg_t msg;
-    int64_t left = time_left(pj, pv_wall_ms());
-    if (pv_consumer_poll(pj->cons, (int)(left < 0 ? 0 : left > 100 ? 100 : left), &msg) == 0)
+    int64_t left = time_left(pj, pv_wall_ms()), t0 = pv_mono_us();
+    if (pv_consumer_poll(pj->cons, (int)(left < 0 ? 0 : left > 100 ? 100 : left), &msg) == 0) {
+        atomic_fetch_add(&pj->m.poll_idle_us, pv_mono_us() - t0);
         return;
+    }
     if (!msg.err) {
         add_message(pj, &msg);
     } else if (pv_kafka_error_class(msg.err) == PV_KAFKA_FATAL) {
@@ -567,6 +583,15 @@ void pv_projector_render_metrics(void *ctx, FILE *out)
            "Time to write the last batch (us).", atomic_load(&m->batch_us_last));
     pv_metrics_write(out, "pravah_projector_batch_age_ms_last", "gauge",
            "From the last batch's first message to its commit (ms).", atomic_load(&m->age_ms_last));
+    pv_metrics_write(out, "pravah_projector_poll_idle_us_total", "counter",
+           "Time spent waiting for journal messages that had not arrived (us).",
+           atomic_load(&m->poll_idle_us));
+    pv_metrics_write(out, "pravah_projector_writer_busy_us_total", "counter",
+           "Time the writer threads' transactions were in flight (us; with pipelining).",
+           atomic_load(&m->writer_busy_us));
+    pv_metrics_write(out, "pravah_projector_writer_waited_us_total", "counter",
+           "Time consumption stood still waiting for a writer thread's transaction (us).",
+           atomic_load(&m->writer_waited_us));
     pv_metrics_write(out, "pravah_projector_lag", "gauge",
            "Journal records of the assigned partitions not yet in PostgreSQL.",
            atomic_load(&m->lag));

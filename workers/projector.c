@@ -47,6 +47,7 @@ struct pv_projector_s {
     pv_pg_t *pg;
     pv_consumer_t *cons;
     part_t parts[MAX_PARTITIONS];
+    int owned; /* partitions assigned: polling with none is not waiting for the journal */
     lane_t lanes[MAX_WRITERS];
     int nlanes;
     int fatal;
@@ -325,6 +326,7 @@ static void assign(pv_projector_t *pj, pv_consumer_t *c, const int32_t *ids, siz
             continue;
         }
         p->next = p->stored;
+        pj->owned += !p->assigned;
         p->assigned = 1;
         pv_logf("info", "partition %d: assigned, starting at offset %lld", id,
                 (long long)p->stored);
@@ -345,6 +347,7 @@ static void on_rebalance(void *ctx, pv_consumer_t *c, int assigned, const char *
         reset(pj); /* not in PostgreSQL: whoever gets the partitions reads them again */
     for (size_t i = 0; i < n; i++)
         if (ids[i] >= 0 && ids[i] < MAX_PARTITIONS) {
+            pj->owned -= pj->parts[ids[i]].assigned;
             pj->parts[ids[i]].assigned = 0;
             pv_logf("info", "partition %d: revoked", ids[i]);
         }
@@ -426,7 +429,8 @@ static void poll_once(pv_projector_t *pj)
     pv_kafka_msg_t msg;
     int64_t left = time_left(pj, pv_wall_ms()), t0 = pv_mono_us();
     if (pv_consumer_poll(pj->cons, (int)(left < 0 ? 0 : left > 100 ? 100 : left), &msg) == 0) {
-        atomic_fetch_add(&pj->m.poll_idle_us, pv_mono_us() - t0);
+        if (pj->owned)
+            atomic_fetch_add(&pj->m.poll_idle_us, pv_mono_us() - t0);
         return;
     }
     if (!msg.err) {
@@ -584,7 +588,7 @@ void pv_projector_render_metrics(void *ctx, FILE *out)
     pv_metrics_write(out, "pravah_projector_batch_age_ms_last", "gauge",
            "From the last batch's first message to its commit (ms).", atomic_load(&m->age_ms_last));
     pv_metrics_write(out, "pravah_projector_poll_idle_us_total", "counter",
-           "Time spent waiting for journal messages that had not arrived (us).",
+           "Time spent, owning partitions, waiting for journal messages that had not arrived (us).",
            atomic_load(&m->poll_idle_us));
     pv_metrics_write(out, "pravah_projector_writer_busy_us_total", "counter",
            "Time the writer threads' transactions were in flight (us; with pipelining).",

@@ -99,11 +99,13 @@ measure() {
     hz=$(getconf CLK_TCK)
     echo "$(( (${c1:-0} - ${c0:-0}) * 1000 / hz )) $(( (${b1:-0} - ${b0:-0}) * 1000 / hz ))" \
         >"$WORK/$name.cpu"
-    # where the projector's time went (us, since its start): waiting for journal messages,
-    # transactions in flight, consumption waiting for them
+    # where the projector's time went (us, since its assignment): waiting for journal messages,
+    # transactions in flight, consumption waiting for them; and how long it has been idle since
+    # its last commit (ms), which the first figure includes
     echo "$(metric "$PORT" pravah_projector_poll_idle_us_total)" \
          "$(metric "$PORT" pravah_projector_writer_busy_us_total)" \
-         "$(metric "$PORT" pravah_projector_writer_waited_us_total)" >"$WORK/$name.times"
+         "$(metric "$PORT" pravah_projector_writer_waited_us_total)" \
+         "$(( $(now_ms) - end ))" >"$WORK/$name.times"
     kill -TERM "$PROJ_PID"
     wait "$PROJ_PID"
     echo $((end - start))
@@ -125,8 +127,8 @@ full=full1
 echo "one writer: $full1_ms ms, $full2_ms ms; two writers: $two1_ms ms, $two2_ms ms (the best of each counts)"
 # account RUN: the projector's own account of a run, in ms since it started
 account() {
-    read -r idle busy waited <"$WORK/$1.times"
-    echo "  $1: waited for journal messages $((idle / 1000)) ms, transactions in flight" \
+    read -r idle busy waited after <"$WORK/$1.times"
+    echo "  $1: waited for journal messages $((idle / 1000 - after)) ms, transactions in flight" \
          "$((busy / 1000)) ms, consumption waited for them $((waited / 1000)) ms"
 }
 for r in full1 full2 two1 two2; do account "$r"; done

@@ -495,21 +495,23 @@ static int at_or_below_head(pv_proj_apply_t *a, pv_pg_t *pg, const pv_proj_rec_t
  * record is checked against the partition's head so far (highest pseq, latest among equals):
  * an exact copy of that head is a duplicate delivery; an older record is a finding, and the
  * records after it are still checked against the head, not against it. */
-static void partition_head_start(phead_t *p, const pv_proj_state_t *st, int32_t partition,
-                                 const pv_record_t *r, pv_arena_t *arena)
+static int partition_head_start(phead_t *p, const pv_proj_state_t *st, int32_t partition,
+                                const pv_record_t *r, pv_arena_t *arena)
 {
     uint8_t head[PV_HASH_LEN];
     p->in_batch = 1;
     p->has_head = 1;
     if (pv_proj_state_partition(st, partition, &p->pseq, head)) {
         p->phash = pv_arena_memdup(arena, head, PV_HASH_LEN);
-        p->has_head = p->phash != NULL;
-    } else if (r->pseq == 1) {
+        return p->phash ? 0 : PV_ENOMEM;
+    }
+    if (r->pseq == 1) {
         p->pseq = 0;
         p->phash = zeros;
     } else {
         p->has_head = 0;
     }
+    return 0;
 }
 
 static int check_partition_chain(pv_proj_apply_t *a, const pv_proj_state_t *st,
@@ -517,8 +519,8 @@ static int check_partition_chain(pv_proj_apply_t *a, const pv_proj_state_t *st,
 {
     const pv_record_t *r = pr->rec;
     phead_t *p = &a->parts[pr->partition];
-    if (!p->in_batch)
-        partition_head_start(p, st, pr->partition, r, &a->arena);
+    if (!p->in_batch && partition_head_start(p, st, pr->partition, r, &a->arena) != 0)
+        return PV_ENOMEM;
     uint64_t lp = p->pseq;
     const uint8_t *lph = p->has_head ? p->phash : NULL;
     int rc = 0;

@@ -23,7 +23,7 @@ typedef struct part_s {
 typedef struct metrics_s {
     atomic_llong records, errors, skipped, batches, batch_size_sum, batch_size_last, batch_us_sum,
         batch_us_last, age_ms_last, lag, pg_up, reconnects, splits, fenced;
-    /* where the time goes (docs/PROJECTOR.md, "Where the time goes") */
+    /* where the time goes (docs/PROJECTOR.md, "Metrics") */
     atomic_llong poll_idle_us, writer_busy_us, writer_waited_us;
 } metrics_t;
 

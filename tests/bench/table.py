@@ -26,8 +26,10 @@ def fmt(v):
 
 
 def ratio(a, b):
+    """a / b, or "-" when b is missing or not positive (a latency under the clocks' 1 ms
+    resolution can come out slightly negative)."""
     a, b = num(a), num(b)
-    return f"{a / b:.2f}" if a is not None and b else "-"
+    return f"{a / b:.2f}" if a is not None and b is not None and b > 0 else "-"
 
 
 def verdict(ok):

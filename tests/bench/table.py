@@ -67,21 +67,21 @@ def rows_for(b):
         return rows
     if n == "project":
         rate, raw = num(g("projected_per_s")), num(g("raw_copy_per_s"))
-        # The ratio target is judged against the raw COPY of every row the projection holds;
-        # the raw COPY of the journal's rows (the input alone) is printed for comparison
-        # (docs/PROJECTOR.md, "Decision: which raw COPY is the physical limit").
-        all_rows = num(g("raw_all_per_s"))
+        # Two readings of the issue's "raw binary COPY of the same rows": the journal's rows
+        # into one unindexed table, and every row the projection holds (docs/PROJECTOR.md,
+        # "Performance"); each gets its own verdict, next to the 50,000/s one.
         rows = [("projector: journal -> PostgreSQL records/s", g("projected_per_s"),
-                 "raw binary COPY of every projection row", g("raw_all_per_s"),
-                 ratio(rate, all_rows), ">= 50,000/s",
-                 verdict(rate is not None and rate >= 50000)),
-                ("projector: ratio to the raw COPY of its rows", g("projected_per_s"),
-                 "raw binary COPY of every projection row", g("raw_all_per_s"),
-                 ratio(rate, all_rows), ">= 50%",
-                 verdict(rate is not None and all_rows and rate / all_rows >= 0.5)),
-                ("  the same against the journal rows alone", g("projected_per_s"),
                  "raw binary COPY of the journal rows", g("raw_copy_per_s"), ratio(rate, raw),
-                 "-", "-")]
+                 ">= 50,000/s", verdict(rate is not None and rate >= 50000)),
+                ("projector: ratio to the journal rows' raw COPY", g("projected_per_s"),
+                 "raw binary COPY of the journal rows", g("raw_copy_per_s"), ratio(rate, raw),
+                 ">= 50%", verdict(rate is not None and raw and rate / raw >= 0.5))]
+        all_rows = num(g("raw_all_per_s"))
+        if all_rows:
+            rows.append(("projector: ratio to its own rows' raw COPY", g("projected_per_s"),
+                         "raw binary COPY of every projection row", g("raw_all_per_s"),
+                         ratio(rate, all_rows), ">= 50%",
+                         verdict(rate is not None and rate / all_rows >= 0.5)))
         if g("two_writers_per_s"):
             rows.append(("projector, project.writers=2 (same run)", g("two_writers_per_s"),
                          "projector, 1 writer (the default)", g("projected_per_s"),

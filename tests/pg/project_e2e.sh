@@ -5,7 +5,7 @@
 # PostgreSQL by `pravah project --migrate`. Checks: every journal record is one row of
 # pravah.transitions, every case one row of pravah.cases at its last seq, staging is empty,
 # the stored offsets add up to the journal, NOTIFY pravah_projection is sent, /metrics counts
-# the records; then an undecodable message and a record whose seal is broken go to
+# the records and the writer thread's time in flight; then an undecodable message and a record whose seal is broken go to
 # pravah.projection_errors (bytes and reason) while the partition goes on with new records;
 # migrations run twice are a no-op; SIGTERM drains and exits 0.
 . "$(dirname "$0")/project_lib.sh"
@@ -55,6 +55,17 @@ grep -q 'Asynchronous notification "pravah_projection"' "$WORK/listen.out" ||
     fail "no NOTIFY pravah_projection received: $(head -3 "$WORK/listen.out")"
 [ "$(metric "$PORT" pravah_projector_records_total)" = "$accepted" ] ||
     fail "metrics: $(metric "$PORT" pravah_projector_records_total) records, expected $accepted"
+# Where the time went: the writer thread's transactions were in flight (pipelining is on by
+# default); the counters are refreshed once a second, so give them a few.
+for _ in $(seq 50); do
+    [ "${busy:=0}" -gt 0 ] 2>/dev/null && break
+    busy=$(metric "$PORT" pravah_projector_writer_busy_us_total)
+    sleep 0.1
+done
+[ "${busy:-0}" -gt 0 ] 2>/dev/null || fail "metrics: pravah_projector_writer_busy_us_total is '${busy:-}'"
+for m in pravah_projector_poll_idle_us_total pravah_projector_writer_waited_us_total; do
+    [ -n "$(metric "$PORT" "$m")" ] || fail "metrics: $m missing"
+done
 ok "$accepted journal records of $FILES cases projected; cases and transitions match the journal"
 
 # An undecodable message and a record with a broken seal, each in partition 0, then more load.

@@ -5,8 +5,9 @@
 # PostgreSQL by `pravah project --migrate`. Checks: every journal record is one row of
 # pravah.transitions, every case one row of pravah.cases at its last seq, staging is empty,
 # the stored offsets add up to the journal, NOTIFY pravah_projection is sent, /metrics counts
-# the records and the writer thread's time in flight; then an undecodable message and a record whose seal is broken go to
-# pravah.projection_errors (bytes and reason) while the partition goes on with new records;
+# the records and the writer thread's time in flight; then an undecodable message and a record
+# whose seal is broken go to pravah.projection_errors (bytes and reason) while the partition
+# goes on with new records;
 # migrations run twice are a no-op; SIGTERM drains and exits 0.
 . "$(dirname "$0")/project_lib.sh"
 need_pg

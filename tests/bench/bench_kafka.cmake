@@ -16,3 +16,7 @@ add_dependencies(pv_bench_advance pravah) # it starts `pravah broker` and `prava
 add_test(NAME bench.advance COMMAND pv_bench_advance --events 20000 --cases 2000
                                     --latency-seconds 2 --rebuild-cases 20000)
 set_tests_properties(bench.advance PROPERTIES LABELS "bench;kafka" TIMEOUT 300)
+
+# The projection pass-through (tests/bench/project_floor.c): run by tests/bench/bench_project.sh.
+add_executable(pv_bench_project_floor ${CMAKE_CURRENT_LIST_DIR}/project_floor.c)
+target_link_libraries(pv_bench_project_floor PRIVATE pravah_connectors)

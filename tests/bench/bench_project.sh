@@ -28,7 +28,8 @@ start_broker --partitions 4
 # the writing out of an earlier run's tables fall into a later one, and the raw COPYs measured
 # last swing by half.
 export PRAVAH_PG_CONF="track_commit_timestamp = on
-autovacuum = off"
+autovacuum = off
+${BENCH_PG_CONF:-}"
 if [ "${PG_FAST:-1}" = 1 ]; then start_pg; else
     eval "$("$SRC/scripts/pg" start "$PGDIR")" || fail "scripts/pg start"
     PG_STARTED=1
@@ -50,6 +51,8 @@ read_n=$(kcat -b "$ADDR" -C -t pravah.journal -o beginning -e -q -f '\n' | wc -l
 read_ms=$(( $(now_ms) - t0 ))
 echo "kcat read of the journal: $read_n records in $read_ms ms"
 
+# idle_ticks: the machine's idle (and I/O wait) time in clock ticks, all cores together.
+idle_ticks() { awk '/^cpu / { print $5 + $6 }' /proc/stat; }
 # cpu_ticks PID: user + system CPU time of a process in clock ticks (empty when unknown).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 # backends_ticks DB: cpu_ticks summed over the client backends of DB (this query's aside).
@@ -84,6 +87,7 @@ measure() {
         perf_pid=$!
     fi
     c0=$(cpu_ticks "$PROJ_PID")
+    i0=$(idle_ticks)
     # every backend of the projector: its own connection (the migrations run there) and its
     # writers' (connected and prepared at start), from here on
     b0=$(backends_ticks "$db")
@@ -95,10 +99,13 @@ measure() {
     [ -n "$end" ] || fail "$name: no commit timestamp (track_commit_timestamp off?)"
     [ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid"; }
     c1=$(cpu_ticks "$PROJ_PID")
+    i1=$(idle_ticks) i1_ms=$(now_ms)
     b1=$(backends_ticks "$db")
     hz=$(getconf CLK_TCK)
+    # and the machine's idle CPU time over the run, all cores, less the time since the end
+    # (up to a second; the machine is about idle then)
     echo "$(( (${c1:-0} - ${c0:-0}) * 1000 / hz )) $(( (${b1:-0} - ${b0:-0}) * 1000 / hz ))" \
-        >"$WORK/$name.cpu"
+         "$(( (i1 - i0) * 1000 / hz - $(nproc) * (i1_ms - end) ))" >"$WORK/$name.cpu"
     # where the projector's time went (us, since its assignment): waiting for journal messages,
     # transactions in flight, consumption waiting for them; and how long it has been idle since
     # its last commit (ms), which the first figure includes
@@ -138,6 +145,27 @@ for r in full1 full2 two1 two2; do account "$r"; done
 new_db ref
 ref_ms=$(measure ref ref ref --set project.apply=sql)
 [ "$(q ref "SELECT count(*) FROM pravah.transitions")" = "$accepted" ] || fail "ref: transitions"
+
+# The pass-through (tests/bench/project_floor.c): the projector's consumer and pipelined writer
+# with the projection taken out, each message's bytes COPYed into an unindexed table. No
+# projector can be faster on this machine (docs/PROJECTOR.md, "Performance"). Twice, the better
+# counts, as the projector's runs.
+floor_run() {
+    new_db "$1"
+    q "$1" "CREATE TABLE floor_rows (topic_partition int, kafka_offset bigint, bytes bytea)" \
+        >/dev/null || fail "$1: table"
+    settle
+    PGDATABASE=$1 "$FLOOR" --bootstrap "$ADDR" --records "$accepted" --group "$1" \
+        --batch "$BATCH" >"$WORK/$1.out" 2>"$WORK/$1.err" || fail "$1: $(cat "$WORK/$1.err")"
+    [ "$(q "$1" "SELECT count(*) FROM floor_rows")" = "$accepted" ] || fail "$1: rows"
+    awk '/^floor: / { print $5 }' "$WORK/$1.out"
+}
+FLOOR=${FLOOR:-$(dirname "$PRAVAH")/../tests/pv_bench_project_floor}
+[ -x "$FLOOR" ] || fail "$FLOOR: not built (cmake --build BUILD --target pv_bench_project_floor)"
+floor1_ms=$(floor_run floor1)
+floor2_ms=$(floor_run floor2)
+floor_ms=$(best "$floor1_ms" "$floor2_ms")
+echo "pass-through: $floor1_ms ms, $floor2_ms ms (the best counts)"
 
 # The staging rows of the same journal, kept (the reference design with an apply_staging that
 # moves them aside): the journal as rows, for the raw COPY below.
@@ -198,18 +226,22 @@ ref_rate=$(rate "$accepted" "$ref_ms")
 two_rate=$(rate "$accepted" "$two_ms")
 raw_rate=$(rate "$accepted" "$raw_ms")
 pk_rate=$(rate "$accepted" "$pk_ms")
+floor_rate=$(rate "$accepted" "$floor_ms")
 all_rate=$(rate "$accepted" "$all_ms")
 ratio=$(pct "$full_rate" "$raw_rate")
 printf '%-58s %10s records/s  (%d records in %d ms)\n' \
     "pravah project (one write per record, project.apply=c)" "$full_rate" "$accepted" "$full_ms" \
     "pravah project, project.writers=2" "$two_rate" "$accepted" "$two_ms" \
     "pravah project (reference: staging + apply_staging)" "$ref_rate" "$accepted" "$ref_ms" \
+    "pass-through (consume, COPY each message's bytes)" "$floor_rate" "$accepted" "$floor_ms" \
     "raw binary COPY of the journal rows (no index)" "$raw_rate" "$accepted" "$raw_ms" \
     "raw binary COPY into transitions (primary key)" "$pk_rate" "$accepted" "$pk_ms" \
     "raw binary COPY of every projection row (no index)" "$all_rate" "$accepted" "$all_ms"
-read -r full_cpu full_pg <"$WORK/$full.cpu"
-read -r ref_cpu ref_pg <"$WORK/ref.cpu"
-echo "CPU ms: one write: projector $full_cpu, its PostgreSQL backends $full_pg;" \
-     "reference: projector $ref_cpu, backends $ref_pg"
+read -r full_cpu full_pg full_idle <"$WORK/$full.cpu"
+read -r ref_cpu ref_pg _ <"$WORK/ref.cpu"
+echo "CPU ms: one write: projector $full_cpu, its PostgreSQL backends $full_pg, the machine" \
+     "idle ~$full_idle of $(( $(nproc) * full_ms )) ($(nproc) cores); reference: projector" \
+     "$ref_cpu, backends $ref_pg"
 echo "ratio: $ratio% of the raw COPY of the journal rows, $(pct "$full_rate" "$pk_rate")% of the raw COPY into transitions, $(pct "$full_rate" "$all_rate")% of the raw COPY of every projection row; the reference design $(pct "$ref_rate" "$raw_rate")% (target: >= 50% and >= 50000/s)"
-echo "BENCH name=project records=$accepted batch=$BATCH projected_per_s=$full_rate two_writers_per_s=$two_rate reference_per_s=$ref_rate raw_copy_per_s=$raw_rate ratio_pct=$ratio raw_pk_per_s=$pk_rate raw_all_per_s=$all_rate ratio_all_pct=$(pct "$full_rate" "$all_rate") full_pg_cpu_ms=$full_pg full_proj_cpu_ms=$full_cpu kafka_read_per_s=$(rate "$read_n" "$read_ms")"
+echo "pass-through: $(pct "$floor_rate" "$raw_rate")% of the raw COPY of the journal rows, $(pct "$floor_rate" "$all_rate")% of the raw COPY of every projection row; the projector $(pct "$full_rate" "$floor_rate")% of the pass-through"
+echo "BENCH name=project records=$accepted batch=$BATCH projected_per_s=$full_rate two_writers_per_s=$two_rate reference_per_s=$ref_rate raw_copy_per_s=$raw_rate ratio_pct=$ratio raw_pk_per_s=$pk_rate raw_all_per_s=$all_rate ratio_all_pct=$(pct "$full_rate" "$all_rate") full_pg_cpu_ms=$full_pg full_proj_cpu_ms=$full_cpu full_idle_cpu_ms=$full_idle kafka_read_per_s=$(rate "$read_n" "$read_ms") floor_per_s=$floor_rate floor_ratio_pct=$(pct "$floor_rate" "$raw_rate") floor_ratio_all_pct=$(pct "$floor_rate" "$all_rate")"

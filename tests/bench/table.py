@@ -86,6 +86,15 @@ def rows_for(b):
             rows.append(("projector, project.writers=2 (same run)", g("two_writers_per_s"),
                          "projector, 1 writer (the default)", g("projected_per_s"),
                          ratio(g("two_writers_per_s"), rate), "-", "-"))
+        if g("floor_per_s"):
+            # the pass-through (tests/bench/project_floor.c): how much of the raw COPY any
+            # projector could reach on this machine, and how much of that this one does
+            rows.append(("pass-through: consume + COPY each message's bytes",
+                         g("floor_per_s"), "raw binary COPY of the journal rows",
+                         g("raw_copy_per_s"), ratio(g("floor_per_s"), raw), "-", "-"))
+            rows.append(("projector: ratio to the pass-through", g("projected_per_s"),
+                         "pass-through (same run)", g("floor_per_s"),
+                         ratio(rate, g("floor_per_s")), "-", "-"))
         if g("reference_per_s"):
             rows.append(("projector: reference design (staging + SQL)", g("reference_per_s"),
                          "raw binary COPY of the journal rows", g("raw_copy_per_s"),

@@ -1,17 +1,18 @@
 #!/bin/sh
 # Projection benchmark (issue 4, section 6): journal records projected per second by
-# `pravah project`, against a raw binary COPY of the same rows into the same server (the
-# physical limit of writing them), with the ratio. Also the projector with a no-op
-# apply_staging (decode, text COPY into staging, empty it, commit), which separates the C side
-# from the SQL side. And the floor of any staged design: the raw COPY plus one INSERT ... SELECT
-# of the same rows into a copy of pravah.transitions (docs/PROJECTOR.md, "Performance").
+# `pravah project` (one and two writers) and by its reference design, against raw binary COPYs
+# of the same rows into the same server (the journal's rows; the transitions rows with their
+# primary key; every row the projection holds), with the ratios; and the pass-through
+# (tests/bench/project_floor.c: consume the journal and COPY each message's bytes, the most any
+# projector can do here). docs/PROJECTOR.md, "Performance".
 #
 #   sh tests/bench/bench_project.sh build/workers/pravah
 #
 # FILES (default 20000 e-Office cases, 5 records each: 100,000 records), BATCH (project.batch_max,
 # default 5000), PG_FAST (default 1: fsync off, as the tests; 0: PostgreSQL's safe defaults),
 # PROJECT_SET="KEY=VALUE ..." (more `--set`s for every projector run), PV_BENCH_PERF=FILE
-# (`perf record -a -g` of the whole machine while the default design runs).
+# (`perf record -a -g` of the whole machine while the default design runs), BENCH_PG_CONF (lines
+# added to the server's configuration).
 # Target: >= 50% of the raw COPY and >= 50,000 records/s. Prints a `BENCH name=project ...` line.
 . "$(dirname "$0")/../pg/project_lib.sh"
 need_pg

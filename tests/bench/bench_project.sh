@@ -8,7 +8,10 @@
 #
 #   sh tests/bench/bench_project.sh build/workers/pravah
 #
-# FILES (default 20000 e-Office cases, 5 records each: 100,000 records), BATCH (project.batch_max,
+# LOAD=efile (the default): FILES e-Office cases (default 20000), 5 records each, each case's
+# records together (100,000 records, nearly every case new in its batch); LOAD=demo: the demo's
+# load over DEMO_DAYS (default 50) simulated days, every domain, cases interleaved in time
+# (BENCH name=project_demo). BATCH (project.batch_max,
 # default 5000), PG_FAST (default 1: fsync off, as the tests; 0: PostgreSQL's safe defaults),
 # PROJECT_SET="KEY=VALUE ..." (more `--set`s for every projector run), PV_BENCH_PERF=FILE
 # (`perf record -a -g` of the whole machine while the default design runs), BENCH_PG_CONF (lines
@@ -22,7 +25,8 @@ PORT=$(free_port)
 
 now_ms() { date +%s%3N; }
 
-start_broker --partitions 4
+# the embedded broker keeps ~5 MB a partition (docs/BROKER.md): the demo load needs more of them
+if [ "${LOAD:-efile}" = demo ]; then start_broker --partitions 16; else start_broker --partitions 4; fi
 # Each run's end is the commit time of its last transaction, read afterwards (no polling of
 # the projector while it is timed: a curl every 50 ms took a fifth of this 2-core machine).
 # Autovacuum off and a CHECKPOINT before each timed part (`settle`): otherwise the vacuum and
@@ -35,16 +39,30 @@ if [ "${PG_FAST:-1}" = 1 ]; then start_pg; else
     eval "$("$SRC/scripts/pg" start "$PGDIR")" || fail "scripts/pg start"
     PG_STARTED=1
 fi
-gen_load "$FILES"
-publish "$WORK/events.jsonl"
-t0=$(now_ms)
-advance_bg
-wait_journal "$accepted" 600
-echo "journal: $accepted records (advancer: $(( accepted * 1000 / ($(now_ms) - t0 + 1) )) events/s incl. start)"
-# The advancer writes a snapshot of every partition when it stops: let it finish before the
-# first measured run, not during it.
-kill -TERM "$ADV_PID"
-wait "$ADV_PID" 2>/dev/null || :
+if [ "${LOAD:-efile}" = demo ]; then
+    # The demo's load: every domain, cases interleaved in time as the offices make them, timer
+    # records, transfers; most records update a case projected in an earlier batch. The demo
+    # projects it itself (database demo); the runs below project it again.
+    DEMO_DAYS=${DEMO_DAYS:-50}
+    new_db demo
+    "$PRAVAH" demo --days "$DEMO_DAYS" --bootstrap "$ADDR" --pg "dbname=demo" \
+        >"$WORK/demo.out" 2>"$WORK/demo.err" || fail "the demo failed: $(tail -n 20 "$WORK/demo.err")"
+    accepted=$(journal_next)
+    rows=$(q demo "SELECT count(*) FROM pravah.transitions")
+    echo "journal: $accepted records, the demo's load over $DEMO_DAYS simulated days (every domain)"
+else
+    gen_load "$FILES"
+    publish "$WORK/events.jsonl"
+    t0=$(now_ms)
+    advance_bg
+    wait_journal "$accepted" 600
+    echo "journal: $accepted records (advancer: $(( accepted * 1000 / ($(now_ms) - t0 + 1) )) events/s incl. start)"
+    # The advancer writes a snapshot of every partition when it stops: let it finish before the
+    # first measured run, not during it.
+    kill -TERM "$ADV_PID"
+    wait "$ADV_PID" 2>/dev/null || :
+    rows=$accepted
+fi
 # What reading the journal alone costs on the embedded broker: it answers each fetch with one
 # producer batch per partition, so the projector cannot consume faster than this.
 t0=$(now_ms)
@@ -123,7 +141,9 @@ measure() {
 # connections), on the same journal, each twice, interleaved; the best of each pair counts (on
 # this shared 2-core machine one run in a few is 20% slow), both are printed.
 best() { [ "$1" -le "$2" ] && echo "$1" || echo "$2"; }
-all_rows() { [ "$(q "$1" "SELECT count(*) FROM pravah.transitions")" = "$accepted" ] || fail "$1: transitions"; }
+# all_rows DB: the run projected every record (as many transitions rows as the demo's own
+# projection holds, or as records)
+all_rows() { [ "$(q "$1" "SELECT count(*) FROM pravah.transitions")" = "$rows" ] || fail "$1: transitions"; }
 new_db full1; full1_ms=$(measure full1 full1 full1); all_rows full1
 new_db two1; two1_ms=$(measure two1 two1 two1 --set project.writers=2); all_rows two1
 new_db full2; full2_ms=$(measure full2 full2 full2); all_rows full2
@@ -145,7 +165,7 @@ for r in full1 full2 two1 two2; do account "$r"; done
 # The reference design (staging + 0002's apply_staging), on the same journal.
 new_db ref
 ref_ms=$(measure ref ref ref --set project.apply=sql)
-[ "$(q ref "SELECT count(*) FROM pravah.transitions")" = "$accepted" ] || fail "ref: transitions"
+all_rows ref
 
 # The pass-through (tests/bench/project_floor.c): the projector's consumer and pipelined writer
 # with the projection taken out, each message's bytes COPYed into an unindexed table. No
@@ -156,7 +176,7 @@ floor_run() {
     q "$1" "CREATE TABLE floor_rows (topic_partition int, kafka_offset bigint, bytes bytea)" \
         >/dev/null || fail "$1: table"
     settle
-    PGDATABASE=$1 "$FLOOR" --bootstrap "$ADDR" --records "$accepted" --group "$1" \
+    PGDATABASE=$1 ${FLOOR_WRAP:-} "$FLOOR" --bootstrap "$ADDR" --records "$accepted" --group "$1" \
         --batch "$BATCH" >"$WORK/$1.out" 2>"$WORK/$1.err" || fail "$1: $(cat "$WORK/$1.err")"
     [ "$(q "$1" "SELECT count(*) FROM floor_rows")" = "$accepted" ] || fail "$1: rows"
     awk '/^floor: / { print $5 }' "$WORK/$1.out"
@@ -166,7 +186,9 @@ FLOOR=${FLOOR:-$(dirname "$PRAVAH")/../tests/pv_bench_project_floor}
 floor1_ms=$(floor_run floor1)
 floor2_ms=$(floor_run floor2)
 floor_ms=$(best "$floor1_ms" "$floor2_ms")
-echo "pass-through: $floor1_ms ms, $floor2_ms ms (the best counts)"
+echo "pass-through: $floor1_ms ms, $floor2_ms ms (the best counts); its process's CPU ms:" \
+     "$(awk '/^floor: / { print $8 }' "$WORK/floor1.out")," \
+     "$(awk '/^floor: / { print $8 }' "$WORK/floor2.out")"
 
 # The staging rows of the same journal, kept (the reference design with an apply_staging that
 # moves them aside): the journal as rows, for the raw COPY below.
@@ -226,6 +248,8 @@ for t in $(q "$full" "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oi
     echo "  projection table $t: $(q "$full" "SELECT count(*) FROM pravah.$t") rows, raw COPY $ms ms"
 done
 
+bench_name=project
+[ "${LOAD:-efile}" = efile ] || bench_name=project_$LOAD
 rate() { echo $(( $1 * 1000 / ($2 > 0 ? $2 : 1) )); }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'; }
 full_rate=$(rate "$accepted" "$full_ms")
@@ -251,4 +275,4 @@ echo "CPU ms: one write: projector $full_cpu, its PostgreSQL backends $full_pg, 
      "$ref_cpu, backends $ref_pg"
 echo "ratio: $ratio% of the raw COPY of the journal rows, $(pct "$full_rate" "$pk_rate")% of the raw COPY into transitions, $(pct "$full_rate" "$all_rate")% of the raw COPY of every projection row; the reference design $(pct "$ref_rate" "$raw_rate")% (target: >= 50% and >= 50000/s)"
 echo "pass-through: $(pct "$floor_rate" "$raw_rate")% of the raw COPY of the journal rows, $(pct "$floor_rate" "$all_rate")% of the raw COPY of every projection row; the projector $(pct "$full_rate" "$floor_rate")% of the pass-through"
-echo "BENCH name=project records=$accepted batch=$BATCH projected_per_s=$full_rate two_writers_per_s=$two_rate reference_per_s=$ref_rate raw_copy_per_s=$raw_rate ratio_pct=$ratio raw_pk_per_s=$pk_rate raw_all_per_s=$all_rate ratio_all_pct=$(pct "$full_rate" "$all_rate") full_pg_cpu_ms=$full_pg full_proj_cpu_ms=$full_cpu full_idle_cpu_ms=$full_idle kafka_read_per_s=$(rate "$read_n" "$read_ms") floor_per_s=$floor_rate floor_ratio_pct=$(pct "$floor_rate" "$raw_rate") floor_ratio_all_pct=$(pct "$floor_rate" "$all_rate")"
+echo "BENCH name=$bench_name records=$accepted batch=$BATCH projected_per_s=$full_rate two_writers_per_s=$two_rate reference_per_s=$ref_rate raw_copy_per_s=$raw_rate ratio_pct=$ratio raw_pk_per_s=$pk_rate raw_all_per_s=$all_rate ratio_all_pct=$(pct "$full_rate" "$all_rate") full_pg_cpu_ms=$full_pg full_proj_cpu_ms=$full_cpu full_idle_cpu_ms=$full_idle kafka_read_per_s=$(rate "$read_n" "$read_ms") floor_per_s=$floor_rate floor_ratio_pct=$(pct "$floor_rate" "$raw_rate") floor_ratio_all_pct=$(pct "$floor_rate" "$all_rate")"

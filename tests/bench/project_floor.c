@@ -14,12 +14,13 @@
  *                          [--batch N] [--table T]
  *
  * PostgreSQL from the PG* variables; the table (partition int, kafka_offset bigint, bytes
- * bytea) must exist. Stops after N messages; prints "floor: N records in MS ms" (from the
- * partitions' assignment to the last commit) on stdout. Exit 1 on any error. */
+ * bytea) must exist. Stops after N messages; prints "floor: N records in MS ms, CPU MS ms ..."
+ * (from the partitions' assignment to the last commit; the process's CPU time) on stdout. Exit 1 on any error. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "kafka.h"
@@ -212,8 +213,13 @@ int main(int argc, char **argv)
     pthread_cond_broadcast(&f.cv);
     pthread_mutex_unlock(&f.mu);
     pthread_join(f.thread, NULL);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long long cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000LL +
+                       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
     if (rc == 0)
-        printf("floor: %lld records in %lld ms\n", records, (long long)(end - f.assigned_ms));
+        printf("floor: %lld records in %lld ms, CPU %lld ms (the whole process)\n", records,
+               (long long)(end - f.assigned_ms), cpu_ms);
     pv_consumer_close(f.cons);
     pv_consumer_free(f.cons);
     pv_pg_free(f.pg);

@@ -65,38 +65,40 @@ def rows_for(b):
                          ratio(g("real_1m_s"), g("real_journal_only_1m_s")), "< 10 s",
                          g("target")))
         return rows
-    if n == "project":
+    if n in ("project", "project_demo"):
+        # project_demo: the same benchmark on the demo's load (LOAD=demo)
+        on = " (demo load)" if n == "project_demo" else ""
         rate, raw = num(g("projected_per_s")), num(g("raw_copy_per_s"))
         # Two readings of the issue's "raw binary COPY of the same rows": the journal's rows
         # into one unindexed table, and every row the projection holds (docs/PROJECTOR.md,
         # "Performance"); each gets its own verdict, next to the 50,000/s one.
-        rows = [("projector: journal -> PostgreSQL records/s", g("projected_per_s"),
+        rows = [(f"projector{on}: journal -> PostgreSQL records/s", g("projected_per_s"),
                  "raw binary COPY of the journal rows", g("raw_copy_per_s"), ratio(rate, raw),
                  ">= 50,000/s", verdict(rate is not None and rate >= 50000)),
-                ("projector: ratio to the journal rows' raw COPY", g("projected_per_s"),
+                (f"projector{on}: ratio to the journal rows' raw COPY", g("projected_per_s"),
                  "raw binary COPY of the journal rows", g("raw_copy_per_s"), ratio(rate, raw),
                  ">= 50%", verdict(rate is not None and raw and rate / raw >= 0.5))]
         all_rows = num(g("raw_all_per_s"))
         if all_rows:
-            rows.append(("projector: ratio to its own rows' raw COPY", g("projected_per_s"),
+            rows.append((f"projector{on}: ratio to its own rows' raw COPY", g("projected_per_s"),
                          "raw binary COPY of every projection row", g("raw_all_per_s"),
                          ratio(rate, all_rows), ">= 50%",
                          verdict(rate is not None and rate / all_rows >= 0.5)))
         if g("two_writers_per_s"):
-            rows.append(("projector, project.writers=2 (same run)", g("two_writers_per_s"),
+            rows.append((f"projector{on}, project.writers=2 (same run)", g("two_writers_per_s"),
                          "projector, 1 writer (the default)", g("projected_per_s"),
                          ratio(g("two_writers_per_s"), rate), "-", "-"))
         if g("floor_per_s"):
             # the pass-through (tests/bench/project_floor.c): how much of the raw COPY any
             # projector could reach on this machine, and how much of that this one does
-            rows.append(("pass-through: consume + COPY each message's bytes",
+            rows.append((f"pass-through{on}: consume + COPY each message's bytes",
                          g("floor_per_s"), "raw binary COPY of the journal rows",
                          g("raw_copy_per_s"), ratio(g("floor_per_s"), raw), "-", "-"))
-            rows.append(("projector: ratio to the pass-through", g("projected_per_s"),
+            rows.append((f"projector{on}: ratio to the pass-through", g("projected_per_s"),
                          "pass-through (same run)", g("floor_per_s"),
                          ratio(rate, g("floor_per_s")), "-", "-"))
         if g("reference_per_s"):
-            rows.append(("projector: reference design (staging + SQL)", g("reference_per_s"),
+            rows.append((f"projector{on}: reference design (staging + SQL)", g("reference_per_s"),
                          "raw binary COPY of the journal rows", g("raw_copy_per_s"),
                          ratio(g("reference_per_s"), raw), "-", "-"))
         return rows

@@ -76,6 +76,8 @@ struct pv_proj_apply_s {
     size_t applied;
     const char **ids;
     size_t nids, capids;
+    bcase_t **rec_case; /* the bcase of each record of the batch (NULL: not decoded), by index */
+    size_t caprec;
     void (*sync)(void *ctx);
     void *sync_ctx;
 };
@@ -114,6 +116,7 @@ void pv_proj_apply_free(pv_proj_apply_t *a)
     pv_buf_close(&a->tmp);
     free(a->alerts);
     free(a->ids);
+    free(a->rec_case);
     free(a);
 }
 
@@ -234,31 +237,49 @@ static bcase_t *case_of(pv_proj_apply_t *a, const char *case_id)
     return pv_strmap_get(&a->cases, case_id);
 }
 
-/* First pass: one bcase per case, and the ids to load. */
+/* A new bcase for case_id, in the map, the list and the ids to load; NULL when out of memory. */
+static bcase_t *new_case(pv_proj_apply_t *a, const char *case_id)
+{
+    bcase_t *c = pv_arena_alloc(&a->arena, sizeof *c);
+    if (!c)
+        return NULL;
+    memset(c, 0, sizeof *c);
+    c->case_id = case_id;
+    c->first_at = c->entered_at = c->moved_at = c->created_at = c->first_change_at = NO_TIME;
+    if (pv_strmap_put(&a->cases, c->case_id, c) != 0)
+        return NULL;
+    *a->tail = c;
+    a->tail = &c->next;
+    if (a->nids == a->capids) {
+        size_t cap = a->capids ? a->capids * 2 : 1024;
+        const char **ids = realloc(a->ids, cap * sizeof *ids);
+        if (!ids)
+            return NULL;
+        a->ids = ids;
+        a->capids = cap;
+    }
+    a->ids[a->nids++] = c->case_id;
+    return c;
+}
+
+/* First pass: one bcase per case, the ids to load, and each record's bcase (looked up once). */
 static int collect_cases(pv_proj_apply_t *a, const pv_proj_rec_t *recs, size_t n)
 {
+    if (n > a->caprec) {
+        bcase_t **rc = realloc(a->rec_case, n * sizeof *rc);
+        if (!rc)
+            return PV_ENOMEM;
+        a->rec_case = rc;
+        a->caprec = n;
+    }
     for (size_t i = 0; i < n; i++) {
-        if (!recs[i].rec || case_of(a, recs[i].rec->case_id))
+        a->rec_case[i] = NULL;
+        if (!recs[i].rec)
             continue;
-        bcase_t *c = pv_arena_alloc(&a->arena, sizeof *c);
-        if (!c)
+        bcase_t *c = case_of(a, recs[i].rec->case_id);
+        if (!c && !(c = new_case(a, recs[i].rec->case_id)))
             return PV_ENOMEM;
-        memset(c, 0, sizeof *c);
-        c->case_id = recs[i].rec->case_id;
-        c->first_at = c->entered_at = c->moved_at = c->created_at = c->first_change_at = NO_TIME;
-        if (pv_strmap_put(&a->cases, c->case_id, c) != 0)
-            return PV_ENOMEM;
-        *a->tail = c;
-        a->tail = &c->next;
-        if (a->nids == a->capids) {
-            size_t cap = a->capids ? a->capids * 2 : 1024;
-            const char **ids = realloc(a->ids, cap * sizeof *ids);
-            if (!ids)
-                return PV_ENOMEM;
-            a->ids = ids;
-            a->capids = cap;
-        }
-        a->ids[a->nids++] = c->case_id;
+        a->rec_case[i] = c;
     }
     return 0;
 }
@@ -557,11 +578,10 @@ static int check_partition_chain(pv_proj_apply_t *a, const pv_proj_state_t *st,
 }
 
 static int one_record(pv_proj_apply_t *a, pv_domains_t *dom, pv_pg_t *pg,
-                      const pv_proj_state_t *st, const pv_proj_rec_t *pr, char *err,
+                      const pv_proj_state_t *st, const pv_proj_rec_t *pr, bcase_t *c, char *err,
                       size_t errlen)
 {
     const pv_record_t *r = pr->rec;
-    bcase_t *c = case_of(a, r->case_id);
     if (check_partition_chain(a, st, pr) != 0)
         return PV_PG_FATAL;
     seen_t *s = find_seen(c, r->seq);
@@ -670,7 +690,7 @@ int pv_proj_apply_build(pv_proj_apply_t *a, pv_proj_state_t *st, pv_domains_t *d
             snprintf(err, errlen, "partition %d out of range", recs[i].partition);
             return PV_PG_FATAL;
         }
-        rc = one_record(a, dom, pg, st, &recs[i], err, errlen);
+        rc = one_record(a, dom, pg, st, &recs[i], a->rec_case[i], err, errlen);
         if (rc && !err[0])
             snprintf(err, errlen, "out of memory building the batch");
     }

@@ -14,10 +14,11 @@ static uint64_t fnv1a(const char *s)
     return h;
 }
 
-static size_t find(const pv_strmap_slot_t *slots, size_t cap, const char *key)
+/* The slot of key (hash h), or the empty slot where it would go. */
+static size_t find(const pv_strmap_slot_t *slots, size_t cap, const char *key, uint64_t h)
 {
-    size_t i = (size_t)fnv1a(key) & (cap - 1);
-    while (slots[i].key && strcmp(slots[i].key, key) != 0)
+    size_t i = (size_t)h & (cap - 1);
+    while (slots[i].key && (slots[i].hash != h || strcmp(slots[i].key, key) != 0))
         i = (i + 1) & (cap - 1);
     return i;
 }
@@ -29,8 +30,13 @@ static int grow(pv_strmap_t *m)
     if (!slots)
         return PV_ENOMEM;
     for (size_t i = 0; i < m->cap; i++)
-        if (m->slots[i].key)
-            slots[find(slots, cap, m->slots[i].key)] = m->slots[i];
+        if (m->slots[i].key) {
+            /* keys are distinct: the first empty slot from the hash's home */
+            size_t j = (size_t)m->slots[i].hash & (cap - 1);
+            while (slots[j].key)
+                j = (j + 1) & (cap - 1);
+            slots[j] = m->slots[i];
+        }
     free(m->slots);
     m->slots = slots;
     m->cap = cap;
@@ -59,18 +65,20 @@ void *pv_strmap_get(const pv_strmap_t *m, const char *key)
 {
     if (!m->cap)
         return NULL;
-    const pv_strmap_slot_t *s = &m->slots[find(m->slots, m->cap, key)];
+    const pv_strmap_slot_t *s = &m->slots[find(m->slots, m->cap, key, fnv1a(key))];
     return s->key ? s->value : NULL;
 }
 
 int pv_strmap_put(pv_strmap_t *m, const char *key, void *value)
 {
-    if ((m->len + 1) * 4 > m->cap * 3 && grow(m) != 0) /* load factor at most 3/4 */
+    if ((m->len + 1) * 2 > m->cap && grow(m) != 0) /* at most half full: short probes */
         return PV_ENOMEM;
-    pv_strmap_slot_t *s = &m->slots[find(m->slots, m->cap, key)];
+    uint64_t h = fnv1a(key);
+    pv_strmap_slot_t *s = &m->slots[find(m->slots, m->cap, key, h)];
     if (!s->key)
         m->len++;
     s->key = key;
     s->value = value;
+    s->hash = h;
     return 0;
 }

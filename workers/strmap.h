@@ -1,5 +1,8 @@
-/* A hash map from NUL-terminated strings to pointers: open addressing, linear probing, FNV-1a.
- * Used by the projector for its per-batch and cached per-case state.
+/* A hash map from NUL-terminated strings to pointers: open addressing, linear probing, FNV-1a,
+ * at most half full. Each slot keeps its key's hash, so a probe compares strings only when the
+ * hashes agree (the projector's profile had a fifth of its lookups' time in strcmp of other
+ * keys) and growing rehashes no string. Used by the projector for its per-batch and cached
+ * per-case state.
  *
  * Ownership: the map stores the key and value pointers it is given and owns neither; the caller
  * keeps both alive while they are in the map (e.g. the key inside the value's own allocation).
@@ -8,10 +11,12 @@
 #define PRAVAH_STRMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct pv_strmap_slot_s {
     const char *key; /* NULL: empty */
     void *value;
+    uint64_t hash; /* of key */
 } pv_strmap_slot_t;
 
 typedef struct pv_strmap_s {

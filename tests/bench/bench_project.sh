@@ -15,10 +15,13 @@
 # default 5000), PG_FAST (default 1: fsync off, as the tests; 0: PostgreSQL's safe defaults),
 # PROJECT_SET="KEY=VALUE ..." (more `--set`s for every projector run), PV_BENCH_PERF=FILE
 # (`perf record -a -g` of the whole machine while the default design runs), BENCH_PG_CONF (lines
-# added to the server's configuration).
+# added to the server's configuration), FLOOR_WRAP (a command prefix for the pass-through's
+# runs, e.g. "perf record -g -o FILE").
 # Target: >= 50% of the raw COPY and >= 50,000 records/s. Prints a `BENCH name=project ...` line.
 . "$(dirname "$0")/../pg/project_lib.sh"
 need_pg
+LOAD=${LOAD:-efile}
+case $LOAD in efile | demo) ;; *) fail "LOAD=$LOAD: efile or demo" ;; esac
 FILES=${FILES:-20000}
 BATCH=${BATCH:-5000}
 PORT=$(free_port)
@@ -26,7 +29,7 @@ PORT=$(free_port)
 now_ms() { date +%s%3N; }
 
 # the embedded broker keeps ~5 MB a partition (docs/BROKER.md): the demo load needs more of them
-if [ "${LOAD:-efile}" = demo ]; then start_broker --partitions 16; else start_broker --partitions 4; fi
+if [ "$LOAD" = demo ]; then start_broker --partitions 16; else start_broker --partitions 4; fi
 # Each run's end is the commit time of its last transaction, read afterwards (no polling of
 # the projector while it is timed: a curl every 50 ms took a fifth of this 2-core machine).
 # Autovacuum off and a CHECKPOINT before each timed part (`settle`): otherwise the vacuum and
@@ -39,7 +42,7 @@ if [ "${PG_FAST:-1}" = 1 ]; then start_pg; else
     eval "$("$SRC/scripts/pg" start "$PGDIR")" || fail "scripts/pg start"
     PG_STARTED=1
 fi
-if [ "${LOAD:-efile}" = demo ]; then
+if [ "$LOAD" = demo ]; then
     # The demo's load: every domain, cases interleaved in time as the offices make them, timer
     # records, transfers; most records update a case projected in an earlier batch. The demo
     # projects it itself (database demo); the runs below project it again.
@@ -207,7 +210,7 @@ measure keep keep keep --set project.apply=sql >/dev/null
 # raw_copy SRC_DB SRC_TABLE DEST_TABLE_DDL: ms to \copy the rows of SRC_TABLE (exported in binary
 # from SRC_DB) into a new table of database keep made by DEST_TABLE_DDL (named dest_*), as psql
 # times the COPY (rounded). Twice (the table emptied by TRUNCATE in between), the better counts,
-# as for the projector: one COPY alone swung by half from run to run (386-519 ms for the
+# as for the projector: one COPY alone swung by half from run to run (336-519 ms for the
 # journal rows).
 raw_copy() {
     f=$WORK/$(echo "$2" | tr . _).bin
@@ -249,7 +252,7 @@ for t in $(q "$full" "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oi
 done
 
 bench_name=project
-[ "${LOAD:-efile}" = efile ] || bench_name=project_$LOAD
+[ "$LOAD" = efile ] || bench_name=project_$LOAD
 rate() { echo $(( $1 * 1000 / ($2 > 0 ? $2 : 1) )); }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'; }
 full_rate=$(rate "$accepted" "$full_ms")

@@ -143,12 +143,10 @@ static int run(floor_t *f, long long n, long long batch)
         if (rc)
             return -1;
         if (in_batch == batch || (got == n && in_batch)) {
-            if (pv_pg_bin_trailer(&f->bufs[cur]) != 0 || writer_idle(f))
-                return -1;
-            pv_buf_reset(&f->bufs[cur ^ 1]); /* the batch written before: done */
-            if (hand_over(f, &f->bufs[cur]) != 0)
+            if (pv_pg_bin_trailer(&f->bufs[cur]) != 0 || hand_over(f, &f->bufs[cur]) != 0)
                 return -1;
             cur ^= 1;
+            pv_buf_reset(&f->bufs[cur]); /* hand_over waited for the batch written in it */
             in_batch = 0;
         }
     }

@@ -97,6 +97,15 @@ def rows_for(b):
             rows.append((f"projector{on}: ratio to the pass-through", g("projected_per_s"),
                          "pass-through (same run)", g("floor_per_s"),
                          ratio(rate, g("floor_per_s")), "-", "-"))
+        recs = num(g("records"))
+        if g("cpu_bound_ms") and recs and raw:
+            # the least wall time the CPU of the projector, its backends and the broker allows
+            # over the machine's cores, against the most the ratio target allows
+            # (docs/PROJECTOR.md, "Why no projector can meet them on this machine")
+            allowed = round(2 * 1000 * recs / raw)
+            rows.append((f"projector{on}: CPU bound, least wall ms", g("cpu_bound_ms"),
+                         "ms the 50% ratio allows (journal rows)", str(allowed),
+                         ratio(g("cpu_bound_ms"), allowed), "-", "-"))
         if g("reference_per_s"):
             rows.append((f"projector{on}: reference design (staging + SQL)", g("reference_per_s"),
                          "raw binary COPY of the journal rows", g("raw_copy_per_s"),

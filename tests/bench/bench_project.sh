@@ -123,6 +123,9 @@ measure() {
     [ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid"; }
     c1=$(cpu_ticks "$PROJ_PID")
     k1=$(cpu_ticks "$BROKER_PID")
+    # the CPU bound needs all three: a process that cannot be read fails the run
+    [ -n "$c1" ] && [ -n "$k0" ] && [ -n "$k1" ] ||
+        fail "$name: CPU time of the projector or the broker unknown"
     i1=$(idle_ticks) i1_ms=$(now_ms)
     b1=$(backends_ticks "$db")
     hz=$(getconf CLK_TCK)

@@ -46,20 +46,26 @@ static void pack_str(msgpack_packer *pk, const char *s, size_t len)
     msgpack_pack_str_body(pk, s, len);
 }
 
-/* Packs "<key>": mask and "<key>_hash": hex(SHA-256(salt ":" number)). */
-static void pack_identity(msgpack_packer *pk, const msgpack_object_kv *kv, const char *salt)
+/* The journal's form of an identity number: mask = all but the last 4 characters as X, hex =
+ * SHA-256(salt ":" number) in lower-case hex. Any thread. */
+void pv__identity_mask(const char *num, size_t n, const char *salt, char mask[64], char hex[65])
 {
-    const char *num = kv->val.via.str.ptr;
-    size_t n = kv->val.via.str.size, keep = n > 4 ? 4 : n;
-    char mask[64], key[160], hex[65], in[256];
+    size_t keep = n > 4 ? 4 : n, hide = n - keep > 16 ? 16 : n - keep;
+    char in[256];
     uint8_t h[PV_HASH_LEN];
-    snprintf(mask, sizeof mask, "%.*s%.*s", (int)(n - keep), "XXXXXXXXXXXXXXXX", (int)keep,
-             num + n - keep);
-    pack_str(pk, kv->key.via.str.ptr, kv->key.via.str.size);
-    pack_str(pk, mask, strlen(mask));
+    snprintf(mask, 64, "%.*s%.*s", (int)hide, "XXXXXXXXXXXXXXXX", (int)keep, num + n - keep);
     int in_len = snprintf(in, sizeof in, "%s:%.*s", salt, (int)n, num);
     pv_sha256(in, (size_t)in_len < sizeof in ? (size_t)in_len : sizeof in - 1, h);
     pv_hash_hex(h, hex);
+}
+
+/* Packs "<key>": mask and "<key>_hash": hex(SHA-256(salt ":" number)). */
+static void pack_identity(msgpack_packer *pk, const msgpack_object_kv *kv, const char *salt)
+{
+    char mask[64], key[160], hex[65];
+    pv__identity_mask(kv->val.via.str.ptr, kv->val.via.str.size, salt, mask, hex);
+    pack_str(pk, kv->key.via.str.ptr, kv->key.via.str.size);
+    pack_str(pk, mask, strlen(mask));
     int key_len = snprintf(key, sizeof key, "%.*s_hash", (int)kv->key.via.str.size,
                            kv->key.via.str.ptr);
     pack_str(pk, key, (size_t)key_len);

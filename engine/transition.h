@@ -54,6 +54,9 @@ int pv__engine_apply_create_on(const pv_engine_t *eng, const pv_def_t *def, cons
 
 /* Identity fields (identity.c). */
 int pv__verhoeff_ok(const char *digits);
+/* The journal's form of the identity number num[0..n): mask ("XXXXXXXX1234") and hex (the salted
+ * SHA-256). */
+void pv__identity_mask(const char *num, size_t n, const char *salt, char mask[64], char hex[65]);
 /* Rewrites ev's data with aadhaar/family_id fields masked and their salted hashes added, when the
  * action declares any; otherwise leaves *data pointing at ev->data. */
 int pv__redact(const pv_actiondef_t *a, const pv_event_t *ev, const char *salt, pv_arena_t *arena,

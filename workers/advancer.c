@@ -78,6 +78,7 @@ struct pv_advancer_s {
     partition_t *parts[MAX_PARTITIONS];
     pv_arena_t arena;
     pv_buf_t wire;
+    pv_buf_t rejected_copy; /* the payload kept on the rejected topic, identity masked */
     char instance[64];      /* tags this process's directory messages (see poll_directory) */
     int32_t cur_partition;  /* partition of the event being applied (record callback) */
     int64_t cur_offset;
@@ -290,12 +291,17 @@ static int on_record(void *ctx, const pv_record_t *rec)
     return rc ? PV_EINVAL : 0;
 }
 
-/* The original message, its headers, and why: nothing is dropped. */
+/* The original message, its headers, and why: nothing is dropped. Identity numbers in its
+ * payload are masked as the journal masks them (pv_engine_redact_payload), since the rejected
+ * topic is kept for good; `pravah-redacted` says how many values were. */
 static int send_rejection(pv_advancer_t *adv, const pv_kafka_msg_t *msg, const pv_reject_t *rej)
 {
-    pv_header_t h[PV_KAFKA_MAX_HEADERS + 5];
-    size_t n = 0;
-    char part[16], off[24];
+    pv_header_t h[PV_KAFKA_MAX_HEADERS + 6];
+    size_t n = 0, masked = 0;
+    char part[16], off[24], redacted[24];
+    if (pv_engine_redact_payload(adv->eng, msg->value, msg->value_len, &adv->rejected_copy,
+                                 &masked))
+        return PV_ENOMEM;
     for (size_t i = 0; i < msg->nheaders && n < PV_KAFKA_MAX_HEADERS; i++)
         h[n++] = msg->headers[i];
     snprintf(part, sizeof part, "%d", msg->partition);
@@ -306,11 +312,15 @@ static int send_rejection(pv_advancer_t *adv, const pv_kafka_msg_t *msg, const p
     h[n++] = (pv_header_t){"pravah-reason-message", rej->message, strlen(rej->message)};
     h[n++] = (pv_header_t){"pravah-intake-partition", part, strlen(part)};
     h[n++] = (pv_header_t){"pravah-intake-offset", off, strlen(off)};
+    snprintf(redacted, sizeof redacted, "%zu", masked);
+    h[n++] = (pv_header_t){"pravah-redacted", redacted, strlen(redacted)};
     char key[256];
     snprintf(key, sizeof key, "%.*s", (int)(msg->key_len < 255 ? msg->key_len : 255),
              msg->key ? (const char *)msg->key : "");
     atomic_fetch_add(&adv->m.rejected[rej->code], 1);
-    return produce(adv, adv->t_rejected, msg->partition, key, msg->value, msg->value_len, h, n);
+    /* a null value stays null, an empty one empty */
+    const void *value = adv->rejected_copy.len ? adv->rejected_copy.data : msg->value;
+    return produce(adv, adv->t_rejected, msg->partition, key, value, adv->rejected_copy.len, h, n);
 }
 
 /* Redelivered after a crash: its record or rejection was written, its offset not committed.
@@ -1312,6 +1322,7 @@ pv_advancer_t *pv_advancer_new(const pv_config_t *cfg, pv_engine_t *eng, pv_dire
     adv->batch_ms = pv_config_int(cfg, "advance.batch_ms", 20);
     pv_arena_init(&adv->arena, 256 * 1024);
     pv_buf_init(&adv->wire);
+    pv_buf_init(&adv->rejected_copy);
     if (!(adv->prod = pv_producer_new(adv->props, adv->nprops, on_delivery, adv, err, errlen)) ||
         check_partitions(adv, err, errlen) != 0 || read_directory_topic(adv, err, errlen) != 0 ||
         !(adv->cons = pv_consumer_new(adv->props, adv->nprops, adv->group, adv->t_intake,
@@ -1360,6 +1371,7 @@ void pv_advancer_free(pv_advancer_t *adv)
         free_partition(adv->parts[i]);
     pv_arena_close(&adv->arena);
     pv_buf_close(&adv->wire);
+    pv_buf_close(&adv->rejected_copy);
     free(adv);
 }
 

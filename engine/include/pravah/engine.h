@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "pravah/arena.h"
+#include "pravah/buf.h"
 #include "pravah/calendar.h"
 #include "pravah/case.h"
 #include "pravah/definition.h"
@@ -42,6 +43,16 @@ void pv_engine_set_directory(pv_engine_t *eng, pv_directory_t *dir);
 const pv_def_t *pv_engine_definition(const pv_engine_t *eng, const char *name, int version);
 size_t pv_engine_definition_count(const pv_engine_t *eng);
 const pv_def_t *pv_engine_definition_at(const pv_engine_t *eng, size_t i);
+
+/* The copy of a refused event's payload (msgpack or JSON data, or any bytes) to keep on the
+ * rejected topic, with identity numbers masked (engine/redact.c): the top-level fields a loaded
+ * definition declares `aadhaar` or `family_id` as the journal masks them (`XXXXXXXX1234` and
+ * `<field>_hash`), and in every other string any Aadhaar-shaped number (12 digits, or 4-4-4,
+ * first digit 2-9, Verhoeff check digit) down to its last 4 digits. Writes the copy to out
+ * (reset first; the caller owns it) and the number of values masked to *masked; with 0, out
+ * holds the payload byte for byte. Returns 0 or PV_ENOMEM. Any thread. */
+int pv_engine_redact_payload(const pv_engine_t *eng, const void *payload, size_t len,
+                             pv_buf_t *out, size_t *masked);
 
 /* Applies ev to the case `cur` (NULL when no case with ev->subject exists yet) at time now.
  * On success returns 0, writes the new state to *next (which may alias cur) and the journal record

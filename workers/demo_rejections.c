@@ -254,8 +254,8 @@ long pv_demo_rejections_print(pv_demo_t *d)
             return -1;
         }
     qsort(r.rows, (size_t)r.nrows, sizeof *r.rows, by_count);
-    printf("\nRejections by reason (topic pravah.rejected: %ld events, each kept with its bytes "
-           "and reason)\n",
+    printf("\nRejections by reason (topic pravah.rejected: %ld events, each kept with its bytes, "
+           "identity numbers masked, and reason)\n",
            r.total);
     printf("  %-20s %8s  %-34s %s\n", "reason", "events", "expected by the generator as",
            "first example (case: message)");

@@ -111,7 +111,8 @@ static void pack_str(msgpack_packer *pk, const char *s, size_t len)
     msgpack_pack_str_body(pk, s, len);
 }
 
-/* Packs o with the Aadhaar-shaped numbers of its strings (keys too, at any depth) masked. */
+/* Packs o with the Aadhaar-shaped numbers of its strings and bins (keys too, at any depth)
+ * masked. */
 static void pack_scanned(redactor_t *r, const msgpack_object *o)
 {
     uint32_t i;
@@ -124,6 +125,16 @@ static void pack_scanned(redactor_t *r, const msgpack_object *o)
         }
         r->masked += mask_aadhaar_runs(r->scratch.data, r->scratch.len);
         pack_str(&r->pk, (const char *)r->scratch.data, r->scratch.len);
+        return;
+    case MSGPACK_OBJECT_BIN:
+        pv_buf_reset(&r->scratch);
+        if (pv_buf_append(&r->scratch, o->via.bin.ptr, o->via.bin.size)) {
+            r->nomem = 1;
+            return;
+        }
+        r->masked += mask_aadhaar_runs(r->scratch.data, r->scratch.len);
+        msgpack_pack_bin(&r->pk, r->scratch.len);
+        msgpack_pack_bin_body(&r->pk, r->scratch.data, r->scratch.len);
         return;
     case MSGPACK_OBJECT_ARRAY:
         msgpack_pack_array(&r->pk, o->via.array.size);
@@ -187,8 +198,9 @@ static int is_identity_kv(const pv_engine_t *eng, const msgpack_object_kv *kv, s
         !is_identity_name(eng, kv->key.via.str.ptr, kv->key.via.str.size))
         return 0;
     char text[WRAPPED_MAX];
-    if (kv->val.type == MSGPACK_OBJECT_STR || identity_text(&kv->val, text) > 0)
-        ++*hashes; /* a _hash key follows it */
+    if (kv->val.type == MSGPACK_OBJECT_STR ? kv->val.via.str.size > 0
+                                           : identity_text(&kv->val, text) > 0)
+        ++*hashes; /* a _hash key follows it (pack_identity: a value with text) */
     return 1;
 }
 
@@ -222,6 +234,11 @@ static int redact_map(const pv_engine_t *eng, const msgpack_object_map *m, pv_bu
 static int redact_msgpack(const pv_engine_t *eng, const void *p, size_t len, pv_buf_t *out,
                           size_t *masked, int *rc)
 {
+    /* walked first: msgpack-c allocates for a container's claimed size before reading it */
+    const uint8_t *q = p, *end = q + len;
+    if (((*q & 0xf0) != 0x80 && *q != 0xde && *q != 0xdf) || pv__msgpack_skip(&q, end, 1) ||
+        q != end)
+        return 0;
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
     size_t off = 0;

@@ -47,6 +47,7 @@ foreach(src ${PV_FUZZ_SOURCES})
   target_compile_options(${target} PRIVATE -fsanitize=fuzzer ${PV_FUZZ_SANITIZE})
   target_link_options(${target} PRIVATE -fsanitize=fuzzer)
   target_include_directories(${target} PRIVATE ${PV_SOURCE_DIR}/engine)
+  target_compile_definitions(${target} PRIVATE PV_SOURCE_DIR="${PV_SOURCE_DIR}")
   target_link_libraries(${target} PRIVATE pravah_engine)
 
   set(work ${CMAKE_CURRENT_BINARY_DIR}/fuzz/${name})

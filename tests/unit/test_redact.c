@@ -166,3 +166,26 @@ PV_TEST(redact, other_bytes_are_scanned_in_place)
     PV_CHECK_EQ_INT(redact(&f, other, strlen(other)), 0);
     teardown(&f);
 }
+
+PV_TEST(redact, msgpack_maps_stay_well_formed)
+{
+    fixture_t f;
+    setup(&f);
+    /* an empty identity value: masked as "X" with no hash, so the map counts 2 members */
+    static const uint8_t empty[] = {0x82, 0xa7, 'a', 'a', 'd', 'h', 'a', 'a', 'r', 0xa0,
+                                    0xa1, 'n',  0xa1, 'v'};
+    PV_CHECK_EQ_INT(redact(&f, empty, sizeof empty), 1);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    PV_CHECK(msgpack_unpack_next(&up, (const char *)f.out.data, f.out.len, &off) ==
+             MSGPACK_UNPACK_SUCCESS);
+    PV_CHECK_EQ_INT(off, f.out.len);
+    PV_CHECK_EQ_INT(up.data.via.map.size, 2);
+    msgpack_unpacked_destroy(&up);
+    /* a map claiming 2^31 members in 7 bytes: scanned as bytes, never handed to msgpack-c */
+    static const uint8_t huge[] = {0xdf, 0x83, 0x52, 0x31, 0x31, 0x32, 0x32};
+    PV_CHECK_EQ_INT(redact(&f, huge, sizeof huge), 0);
+    PV_CHECK_EQ_INT(f.out.len, sizeof huge);
+    teardown(&f);
+}

@@ -19,7 +19,6 @@
 #include <openssl/sha.h>
 
 #include "pravah/record.h"
-#include "transition.h"
 
 /* ---- kinds and field table -------------------------------------------------------------- */
 
@@ -208,10 +207,8 @@ static int long_header(uint8_t b, const uint8_t **pp, const uint8_t *end, uint64
 }
 
 /* Skips `pending` complete msgpack values at *pp (no recursion: maps and arrays add their items
- * to the count). Returns 0, or -1 when the bytes are truncated or hold the never-used tag 0xc1.
- * Declared in transition.h for redact.c, which must not hand msgpack-c a map claiming 2^32
- * members in a few bytes (msgpack-c allocates for the claimed count first). */
-int pv__msgpack_skip(const uint8_t **pp, const uint8_t *end, uint64_t pending)
+ * to the count). Returns 0, or -1 when the bytes are truncated or hold the never-used tag 0xc1. */
+static int skip_values(const uint8_t **pp, const uint8_t *end, uint64_t pending)
 {
     const uint8_t *p = *pp;
     while (pending) {
@@ -240,6 +237,14 @@ int pv__msgpack_skip(const uint8_t **pp, const uint8_t *end, uint64_t pending)
     return 0;
 }
 
+/* 0 when p[0..len) is exactly one complete msgpack value whose containers' claimed counts fit
+ * in the bytes, PV_EFORMAT otherwise. Any thread. */
+int pv_msgpack_check(const void *p, size_t len)
+{
+    const uint8_t *q = p, *end = q + len;
+    return len > 0 && skip_values(&q, end, 1) == 0 && q == end ? 0 : PV_EFORMAT;
+}
+
 /* ---- encoding --------------------------------------------------------------------------- */
 
 #define PACKED(call) ((call) == 0 ? 0 : PV_ENOMEM)
@@ -265,7 +270,7 @@ static int pack_data(msgpack_packer *pk, const pv_record_t *r)
     uint8_t b = p[0];
     if (!((b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf))
         return PV_EINVAL;
-    if (pv__msgpack_skip(&p, r->data + r->data_len, 1) != 0 || p != r->data + r->data_len)
+    if (skip_values(&p, r->data + r->data_len, 1) != 0 || p != r->data + r->data_len)
         return PV_EINVAL;
     return PACKED(pk->callback(pk->data, (const char *)r->data, r->data_len));
 }
@@ -713,7 +718,7 @@ static int read_data(cursor_t *c, pv_record_t *r)
     if (!((b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf))
         return fail(c, "expected map, got %s", tag_name(b));
     const uint8_t *start = c->p;
-    if (pv__msgpack_skip(&c->p, c->end, 1) != 0)
+    if (skip_values(&c->p, c->end, 1) != 0)
         return fail(c, "truncated or invalid msgpack inside the map");
     r->data = start;
     r->data_len = (size_t)(c->p - start);

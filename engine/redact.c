@@ -235,9 +235,8 @@ static int redact_msgpack(const pv_engine_t *eng, const void *p, size_t len, pv_
                           size_t *masked, int *rc)
 {
     /* walked first: msgpack-c allocates for a container's claimed size before reading it */
-    const uint8_t *q = p, *end = q + len;
-    if (((*q & 0xf0) != 0x80 && *q != 0xde && *q != 0xdf) || pv__msgpack_skip(&q, end, 1) ||
-        q != end)
+    const uint8_t *b = p;
+    if (((*b & 0xf0) != 0x80 && *b != 0xde && *b != 0xdf) || pv_msgpack_check(p, len))
         return 0;
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);

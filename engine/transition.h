@@ -52,9 +52,6 @@ int pv__engine_apply_create_on(const pv_engine_t *eng, const pv_def_t *def, cons
                                pv_time_t now, pv_case_t *next, pv_record_t *rec,
                                pv_arena_t *arena, pv_reject_t *rej);
 
-/* Skips `pending` complete msgpack values at *pp; 0, or -1 when truncated (record.c). */
-int pv__msgpack_skip(const uint8_t **pp, const uint8_t *end, uint64_t pending);
-
 /* Identity fields (identity.c). */
 int pv__verhoeff_ok(const char *digits);
 /* The journal's form of the identity number num[0..n): mask ("XXXXXXXX1234") and hex (the salted

@@ -226,8 +226,17 @@ static void apply_directory_msg(pv_advancer_t *adv, const pv_kafka_msg_t *msg)
     msgpack_unpacked_init(&up);
     char f[3][128] = {"", "", ""};
     static const char *const names[] = {"officer", "name", "post"};
-    if (msgpack_unpack_next(&up, msg->value, msg->value_len, NULL) == MSGPACK_UNPACK_SUCCESS &&
-        up.data.type == MSGPACK_OBJECT_MAP)
+    /* checked first: HRMS writes this topic too, and msgpack-c trusts a map's claimed size */
+    int is_map = pv_msgpack_check(msg->value, msg->value_len) == 0 &&
+                 msgpack_unpack_next(&up, msg->value, msg->value_len, NULL) ==
+                     MSGPACK_UNPACK_SUCCESS &&
+                 up.data.type == MSGPACK_OBJECT_MAP;
+    if (!is_map) {
+        char off[24];
+        snprintf(off, sizeof off, "%lld", (long long)msg->offset);
+        pv_log("warn", "directory message is not a msgpack map: ignored", "offset", off, NULL);
+    }
+    if (is_map)
         for (uint32_t i = 0; i < up.data.via.map.size; i++) {
             msgpack_object *k = &up.data.via.map.ptr[i].key, *v = &up.data.via.map.ptr[i].val;
             for (int j = 0; j < 3; j++)

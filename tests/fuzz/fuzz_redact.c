@@ -14,7 +14,7 @@
 
 #include "pravah/buf.h"
 #include "pravah/engine.h"
-#include "transition.h"
+#include "pravah/record.h"
 
 static pv_engine_t *eng;
 static pv_buf_t out;
@@ -55,8 +55,7 @@ static void load_engine(void)
 static long map_size(const uint8_t *p, size_t n)
 {
     /* walked first, as redact.c does: msgpack-c allocates for a claimed count before reading */
-    const uint8_t *q = p;
-    if (n == 0 || pv__msgpack_skip(&q, p + n, 1) != 0 || q != p + n)
+    if (pv_msgpack_check(p, n))
         return -1;
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);

@@ -7,12 +7,12 @@
  *   - the top-level fields any loaded definition declares `aadhaar` or `family_id`, exactly as
  *     the journal does (`XXXXXXXX1234` and `<field>_hash`, the salted SHA-256 that links a
  *     citizen's cases), whatever their type;
- *   - in every other string, any Aadhaar-shaped number: 12 digits (or 4-4-4 with one space or
- *     hyphen between) whose first digit is 2-9 and whose Verhoeff check digit holds, of which
- *     the first 8 digits become X. It errs on the side of masking: another number of that shape
- *     (a mobile number written with its 91 prefix, say) is masked too.
- * A payload that is neither a msgpack map nor a JSON object is scanned as raw bytes. docs/ADVANCER.md,
- * "Identity numbers on the rejected topic". */
+ *   - in every other string (and msgpack bin), any Aadhaar-shaped number: 12 digits (or 4-4-4
+ *     with one space or hyphen between) whose first digit is 2-9 and whose Verhoeff check digit
+ *     holds, of which the first 8 digits become X. It errs on the side of masking: another
+ *     number of that shape (a mobile number written with its 91 prefix, say) is masked too.
+ * A payload that is neither a msgpack map nor a JSON object is scanned as raw bytes.
+ * docs/ADVANCER.md, "Identity numbers on the rejected topic". */
 #include <inttypes.h>
 #include <jansson.h>
 #include <msgpack.h>
@@ -186,8 +186,8 @@ static void pack_identity(redactor_t *r, const msgpack_object_kv *kv)
     }
     pv__identity_mask(num, n, pv__engine_salt(r->eng), mask, hex);
     pack_str(&r->pk, mask, strlen(mask));
-    int key_len = snprintf(key, sizeof key, "%.*s_hash", (int)kv->key.via.str.size,
-                           kv->key.via.str.ptr);
+    int key_len =
+        snprintf(key, sizeof key, "%.*s_hash", (int)kv->key.via.str.size, kv->key.via.str.ptr);
     pack_str(&r->pk, key, (size_t)key_len);
     pack_str(&r->pk, hex, 64);
 }
@@ -241,8 +241,8 @@ static int redact_msgpack(const pv_engine_t *eng, const void *p, size_t len, pv_
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
     size_t off = 0;
-    int is_map = msgpack_unpack_next(&up, p, len, &off) == MSGPACK_UNPACK_SUCCESS &&
-                 off == len && up.data.type == MSGPACK_OBJECT_MAP;
+    int is_map = msgpack_unpack_next(&up, p, len, &off) == MSGPACK_UNPACK_SUCCESS && off == len &&
+                 up.data.type == MSGPACK_OBJECT_MAP;
     if (is_map)
         *rc = redact_map(eng, &up.data.via.map, out, masked);
     if (is_map && *rc == 0 && *masked == 0) {
@@ -374,8 +374,8 @@ static int redact_json(const pv_engine_t *eng, const void *p, size_t len, pv_buf
 
 /* The copy of a rejected event's payload to keep (see the top of the file); out is reset first.
  * Returns 0 or PV_ENOMEM. Any thread (reads the engine's definitions and salt only). */
-int pv_engine_redact_payload(const pv_engine_t *eng, const void *payload, size_t len,
-                             pv_buf_t *out, size_t *masked)
+int pv_engine_redact_payload(const pv_engine_t *eng, const void *payload, size_t len, pv_buf_t *out,
+                             size_t *masked)
 {
     int rc = 0;
     pv_buf_reset(out);

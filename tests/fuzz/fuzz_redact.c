@@ -39,7 +39,8 @@ static void load_engine(void)
     pv_def_t *def;
     eng = pv_engine_new(&cfg);
     char *cal_yaml = slurp(PV_SOURCE_DIR "/schemas/calendars/haryana.yaml", &len);
-    if (!eng || !cal_yaml || pv_calendar_load(cal_yaml, len, "haryana.yaml", &cal, err, sizeof err) ||
+    if (!eng || !cal_yaml ||
+        pv_calendar_load(cal_yaml, len, "haryana.yaml", &cal, err, sizeof err) ||
         pv_engine_add_calendar(eng, cal))
         abort();
     free(cal_yaml);
@@ -61,8 +62,8 @@ static long map_size(const uint8_t *p, size_t n)
     msgpack_unpacked_init(&up);
     size_t off = 0;
     long size = -1;
-    if (msgpack_unpack_next(&up, (const char *)p, n, &off) == MSGPACK_UNPACK_SUCCESS &&
-        off == n && up.data.type == MSGPACK_OBJECT_MAP)
+    if (msgpack_unpack_next(&up, (const char *)p, n, &off) == MSGPACK_UNPACK_SUCCESS && off == n &&
+        up.data.type == MSGPACK_OBJECT_MAP)
         size = up.data.via.map.size;
     msgpack_unpacked_destroy(&up);
     return size;

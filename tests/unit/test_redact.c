@@ -116,8 +116,8 @@ PV_TEST(redact, nothing_to_mask_keeps_the_bytes)
     fixture_t f;
     setup(&f);
     /* a map with a non-shortest str8 header: packing again would change it */
-    static const uint8_t mp[] = {0x81, 0xd9, 0x01, 'a', 0xd9, 0x0c, '3', '9', '8', '7',
-                                 '6',  '5',  '4',  '3', '2',  '1',  '0', '8'};
+    static const uint8_t mp[] = {0x81, 0xd9, 0x01, 'a', 0xd9, 0x0c, '3', '9', '8',
+                                 '7',  '6',  '5',  '4', '3',  '2',  '1', '0', '8'};
     PV_CHECK_EQ_INT(redact(&f, mp, sizeof mp), 0);
     PV_CHECK_EQ_INT(f.out.len, sizeof mp);
     PV_CHECK(memcmp(f.out.data, mp, sizeof mp) == 0);
@@ -172,8 +172,8 @@ PV_TEST(redact, msgpack_maps_stay_well_formed)
     fixture_t f;
     setup(&f);
     /* an empty identity value: masked as "X" with no hash, so the map counts 2 members */
-    static const uint8_t empty[] = {0x82, 0xa7, 'a', 'a', 'd', 'h', 'a', 'a', 'r', 0xa0,
-                                    0xa1, 'n',  0xa1, 'v'};
+    static const uint8_t empty[] = {0x82, 0xa7, 'a',  'a',  'd', 'h',  'a',
+                                    'a',  'r',  0xa0, 0xa1, 'n', 0xa1, 'v'};
     PV_CHECK_EQ_INT(redact(&f, empty, sizeof empty), 1);
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);

@@ -111,6 +111,19 @@ static void pack_str(msgpack_packer *pk, const char *s, size_t len)
     msgpack_pack_str_body(pk, s, len);
 }
 
+/* A copy of p[0..n) in r->scratch with its Aadhaar-shaped numbers masked; -1 (r->nomem set)
+ * when it cannot be made. */
+static int scanned_copy(redactor_t *r, const char *p, uint32_t n)
+{
+    pv_buf_reset(&r->scratch);
+    if (pv_buf_append(&r->scratch, p, n)) {
+        r->nomem = 1;
+        return -1;
+    }
+    r->masked += mask_aadhaar_runs(r->scratch.data, r->scratch.len);
+    return 0;
+}
+
 /* Packs o with the Aadhaar-shaped numbers of its strings and bins (keys too, at any depth)
  * masked. */
 static void pack_scanned(redactor_t *r, const msgpack_object *o)
@@ -118,23 +131,14 @@ static void pack_scanned(redactor_t *r, const msgpack_object *o)
     uint32_t i;
     switch (o->type) {
     case MSGPACK_OBJECT_STR:
-        pv_buf_reset(&r->scratch);
-        if (pv_buf_append(&r->scratch, o->via.str.ptr, o->via.str.size)) {
-            r->nomem = 1;
-            return;
-        }
-        r->masked += mask_aadhaar_runs(r->scratch.data, r->scratch.len);
-        pack_str(&r->pk, (const char *)r->scratch.data, r->scratch.len);
+        if (scanned_copy(r, o->via.str.ptr, o->via.str.size) == 0)
+            pack_str(&r->pk, (const char *)r->scratch.data, r->scratch.len);
         return;
     case MSGPACK_OBJECT_BIN:
-        pv_buf_reset(&r->scratch);
-        if (pv_buf_append(&r->scratch, o->via.bin.ptr, o->via.bin.size)) {
-            r->nomem = 1;
-            return;
+        if (scanned_copy(r, o->via.bin.ptr, o->via.bin.size) == 0) {
+            msgpack_pack_bin(&r->pk, r->scratch.len);
+            msgpack_pack_bin_body(&r->pk, r->scratch.data, r->scratch.len);
         }
-        r->masked += mask_aadhaar_runs(r->scratch.data, r->scratch.len);
-        msgpack_pack_bin(&r->pk, r->scratch.len);
-        msgpack_pack_bin_body(&r->pk, r->scratch.data, r->scratch.len);
         return;
     case MSGPACK_OBJECT_ARRAY:
         msgpack_pack_array(&r->pk, o->via.array.size);

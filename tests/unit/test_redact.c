@@ -60,6 +60,20 @@ static void journal_hash(const char *num, char hex[65])
     pv__identity_mask(num, strlen(num), "unit-salt", mask, hex);
 }
 
+/* The members of b when it is exactly one msgpack map, else -1. */
+static long map_members(const pv_buf_t *b)
+{
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    long n = -1;
+    if (msgpack_unpack_next(&up, (const char *)b->data, b->len, &off) == MSGPACK_UNPACK_SUCCESS &&
+        off == b->len && up.data.type == MSGPACK_OBJECT_MAP)
+        n = up.data.via.map.size;
+    msgpack_unpacked_destroy(&up);
+    return n;
+}
+
 static void pack_str(msgpack_packer *pk, const char *s)
 {
     msgpack_pack_str(pk, strlen(s));
@@ -98,15 +112,7 @@ PV_TEST(redact, msgpack_identity_fields_as_the_journal_masks_them)
     PV_CHECK(has(&f.out, "family_id_hash") && has(&f.out, hex));
 
     /* still one map: the four members and the two hashes */
-    msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    size_t off = 0;
-    PV_CHECK(msgpack_unpack_next(&up, (const char *)f.out.data, f.out.len, &off) ==
-             MSGPACK_UNPACK_SUCCESS);
-    PV_CHECK_EQ_INT(off, f.out.len);
-    PV_CHECK_EQ_INT(up.data.type, MSGPACK_OBJECT_MAP);
-    PV_CHECK_EQ_INT(up.data.via.map.size, 6);
-    msgpack_unpacked_destroy(&up);
+    PV_CHECK_EQ_INT(map_members(&f.out), 6);
     msgpack_sbuffer_destroy(&sb);
     teardown(&f);
 }
@@ -175,14 +181,7 @@ PV_TEST(redact, msgpack_maps_stay_well_formed)
     static const uint8_t empty[] = {0x82, 0xa7, 'a',  'a',  'd', 'h',  'a',
                                     'a',  'r',  0xa0, 0xa1, 'n', 0xa1, 'v'};
     PV_CHECK_EQ_INT(redact(&f, empty, sizeof empty), 1);
-    msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    size_t off = 0;
-    PV_CHECK(msgpack_unpack_next(&up, (const char *)f.out.data, f.out.len, &off) ==
-             MSGPACK_UNPACK_SUCCESS);
-    PV_CHECK_EQ_INT(off, f.out.len);
-    PV_CHECK_EQ_INT(up.data.via.map.size, 2);
-    msgpack_unpacked_destroy(&up);
+    PV_CHECK_EQ_INT(map_members(&f.out), 2);
     /* a map claiming 2^31 members in 7 bytes: scanned as bytes, never handed to msgpack-c */
     static const uint8_t huge[] = {0xdf, 0x83, 0x52, 0x31, 0x31, 0x32, 0x32};
     PV_CHECK_EQ_INT(redact(&f, huge, sizeof huge), 0);

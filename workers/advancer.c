@@ -231,7 +231,7 @@ static void apply_directory_msg(pv_advancer_t *adv, const pv_kafka_msg_t *msg)
                  msgpack_unpack_next(&up, msg->value, msg->value_len, NULL) ==
                      MSGPACK_UNPACK_SUCCESS &&
                  up.data.type == MSGPACK_OBJECT_MAP;
-    if (!is_map) {
+    if (!is_map && msg->value_len > 0) { /* an empty value is a tombstone: nothing to apply */
         char off[24];
         snprintf(off, sizeof off, "%lld", (long long)msg->offset);
         pv_log("warn", "directory message is not a msgpack map: ignored", "offset", off, NULL);

@@ -59,16 +59,17 @@ void pv__identity_mask(const char *num, size_t n, const char *salt, char mask[64
     pv_hash_hex(h, hex);
 }
 
-/* Packs "<key>": mask and "<key>_hash": hex(SHA-256(salt ":" number)). */
-static void pack_identity(msgpack_packer *pk, const msgpack_object_kv *kv, const char *salt)
+/* Packs "<key>": mask and "<key>_hash": hex(SHA-256(salt ":" number)) of num[0..n). Any
+ * thread. */
+void pv__pack_identity(msgpack_packer *pk, const char *key, size_t key_len, const char *num,
+                       size_t n, const char *salt)
 {
-    char mask[64], key[160], hex[65];
-    pv__identity_mask(kv->val.via.str.ptr, kv->val.via.str.size, salt, mask, hex);
-    pack_str(pk, kv->key.via.str.ptr, kv->key.via.str.size);
+    char mask[64], hkey[160], hex[65];
+    pv__identity_mask(num, n, salt, mask, hex);
+    pack_str(pk, key, key_len);
     pack_str(pk, mask, strlen(mask));
-    int key_len = snprintf(key, sizeof key, "%.*s_hash", (int)kv->key.via.str.size,
-                           kv->key.via.str.ptr);
-    pack_str(pk, key, (size_t)key_len);
+    int hkey_len = snprintf(hkey, sizeof hkey, "%.*s_hash", (int)key_len, key);
+    pack_str(pk, hkey, (size_t)hkey_len);
     pack_str(pk, hex, 64);
 }
 
@@ -101,7 +102,8 @@ int pv__redact(const pv_actiondef_t *a, const pv_event_t *ev, const char *salt, 
         const msgpack_object_kv *kv = &m->ptr[i];
         if (kv->val.type == MSGPACK_OBJECT_STR &&
             identity_field(a, kv->key.via.str.ptr, kv->key.via.str.size))
-            pack_identity(&pk, kv, salt);
+            pv__pack_identity(&pk, kv->key.via.str.ptr, kv->key.via.str.size,
+                              kv->val.via.str.ptr, kv->val.via.str.size, salt);
         else {
             msgpack_pack_object(&pk, kv->key);
             msgpack_pack_object(&pk, kv->val);

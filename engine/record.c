@@ -237,12 +237,14 @@ static int skip_values(const uint8_t **pp, const uint8_t *end, uint64_t pending)
     return 0;
 }
 
-/* 0 when p[0..len) is exactly one complete msgpack value whose containers' claimed counts fit
- * in the bytes, PV_EFORMAT otherwise. Any thread. */
-int pv_msgpack_check(const void *p, size_t len)
+/* 0 when p[0..len) is exactly one complete msgpack map whose containers' claimed counts fit in
+ * the bytes, PV_EFORMAT otherwise. Any thread. */
+int pv_msgpack_check_map(const void *p, size_t len)
 {
     const uint8_t *q = p, *end = q + len;
-    return len > 0 && skip_values(&q, end, 1) == 0 && q == end ? 0 : PV_EFORMAT;
+    if (len == 0 || !((*q >= 0x80 && *q <= 0x8f) || *q == 0xde || *q == 0xdf))
+        return PV_EFORMAT;
+    return skip_values(&q, end, 1) == 0 && q == end ? 0 : PV_EFORMAT;
 }
 
 /* ---- encoding --------------------------------------------------------------------------- */
@@ -264,13 +266,9 @@ static int pack_text(msgpack_packer *pk, const char *s)
 /* The data element: r's bytes when they are exactly one msgpack map, an empty map when absent. */
 static int pack_data(msgpack_packer *pk, const pv_record_t *r)
 {
-    const uint8_t *p = r->data;
-    if (!p || r->data_len == 0)
+    if (!r->data || r->data_len == 0)
         return PACKED(msgpack_pack_map(pk, 0));
-    uint8_t b = p[0];
-    if (!((b >= 0x80 && b <= 0x8f) || b == 0xde || b == 0xdf))
-        return PV_EINVAL;
-    if (skip_values(&p, r->data + r->data_len, 1) != 0 || p != r->data + r->data_len)
+    if (pv_msgpack_check_map(r->data, r->data_len) != 0)
         return PV_EINVAL;
     return PACKED(pk->callback(pk->data, (const char *)r->data, r->data_len));
 }

@@ -173,7 +173,7 @@ static size_t identity_text(const msgpack_object *v, char out[WRAPPED_MAX])
  * packed as "X". */
 static void pack_identity(redactor_t *r, const msgpack_object_kv *kv)
 {
-    char text[WRAPPED_MAX], mask[64], hex[65], key[160];
+    char text[WRAPPED_MAX];
     const char *num = text;
     size_t n;
     if (kv->val.type == MSGPACK_OBJECT_STR) {
@@ -182,18 +182,14 @@ static void pack_identity(redactor_t *r, const msgpack_object_kv *kv)
     } else {
         n = identity_text(&kv->val, text);
     }
-    pack_str(&r->pk, kv->key.via.str.ptr, kv->key.via.str.size);
     r->masked++;
     if (n == 0) {
+        pack_str(&r->pk, kv->key.via.str.ptr, kv->key.via.str.size);
         pack_str(&r->pk, "X", 1);
         return;
     }
-    pv__identity_mask(num, n, pv__engine_salt(r->eng), mask, hex);
-    pack_str(&r->pk, mask, strlen(mask));
-    int key_len =
-        snprintf(key, sizeof key, "%.*s_hash", (int)kv->key.via.str.size, kv->key.via.str.ptr);
-    pack_str(&r->pk, key, (size_t)key_len);
-    pack_str(&r->pk, hex, 64);
+    pv__pack_identity(&r->pk, kv->key.via.str.ptr, kv->key.via.str.size, num, n,
+                      pv__engine_salt(r->eng));
 }
 
 static int is_identity_kv(const pv_engine_t *eng, const msgpack_object_kv *kv, size_t *hashes)
@@ -239,8 +235,7 @@ static int redact_msgpack(const pv_engine_t *eng, const void *p, size_t len, pv_
                           size_t *masked, int *rc)
 {
     /* walked first: msgpack-c allocates for a container's claimed size before reading it */
-    const uint8_t *b = p;
-    if (((*b & 0xf0) != 0x80 && *b != 0xde && *b != 0xdf) || pv_msgpack_check(p, len))
+    if (pv_msgpack_check_map(p, len))
         return 0;
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);

@@ -4,6 +4,8 @@
 #ifndef PV_TRANSITION_H
 #define PV_TRANSITION_H
 
+#include <msgpack.h>
+
 #include "definition_types.h"
 #include "pravah/engine.h"
 
@@ -57,6 +59,9 @@ int pv__verhoeff_ok(const char *digits);
 /* The journal's form of the identity number num[0..n): mask ("XXXXXXXX1234") and hex (the salted
  * SHA-256). */
 void pv__identity_mask(const char *num, size_t n, const char *salt, char mask[64], char hex[65]);
+/* Packs "<key>": mask and "<key>_hash": hex, the journal's two members for num[0..n). */
+void pv__pack_identity(msgpack_packer *pk, const char *key, size_t key_len, const char *num,
+                       size_t n, const char *salt);
 /* Rewrites ev's data with aadhaar/family_id fields masked and their salted hashes added, when the
  * action declares any; otherwise leaves *data pointing at ev->data. */
 int pv__redact(const pv_actiondef_t *a, const pv_event_t *ev, const char *salt, pv_arena_t *arena,

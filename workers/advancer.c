@@ -227,7 +227,7 @@ static void apply_directory_msg(pv_advancer_t *adv, const pv_kafka_msg_t *msg)
     char f[3][128] = {"", "", ""};
     static const char *const names[] = {"officer", "name", "post"};
     /* checked first: HRMS writes this topic too, and msgpack-c trusts a map's claimed size */
-    int is_map = pv_msgpack_check(msg->value, msg->value_len) == 0 &&
+    int is_map = pv_msgpack_check_map(msg->value, msg->value_len) == 0 &&
                  msgpack_unpack_next(&up, msg->value, msg->value_len, NULL) ==
                      MSGPACK_UNPACK_SUCCESS &&
                  up.data.type == MSGPACK_OBJECT_MAP;

@@ -56,7 +56,7 @@ static void load_engine(void)
 static long map_size(const uint8_t *p, size_t n)
 {
     /* walked first, as redact.c does: msgpack-c allocates for a claimed count before reading */
-    if (pv_msgpack_check(p, n))
+    if (pv_msgpack_check_map(p, n))
         return -1;
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);

@@ -105,11 +105,11 @@ void pv_record_link(pv_record_t *r, pv_chain_t *chain);
  * Returns as pv_record_encode_body(), or PV_ERANGE for a body over 4 GiB. */
 int pv_record_encode(const pv_record_t *r, pv_buf_t *out);
 
-/* 0 when p[0..len) is exactly one complete msgpack value whose maps and arrays claim no more
+/* 0 when p[0..len) is exactly one complete msgpack map whose maps and arrays claim no more
  * members than its bytes can hold; PV_EFORMAT otherwise. msgpack-c allocates for a container's
  * claimed count before reading it (a map claiming 2^31 members in 7 bytes asks for 128 GB), so
  * bytes from outside are checked with this before msgpack_unpack_next. Any thread. */
-int pv_msgpack_check(const void *p, size_t len);
+int pv_msgpack_check_map(const void *p, size_t len);
 
 /* Decodes a wire record. Checks the structure, not the chains: exact element counts and types,
  * shortest msgpack forms, 32-byte hashes, format 1, known kind, UTF-8 strings without NUL,

@@ -170,8 +170,8 @@ static size_t identity_text(const msgpack_object *v, char out[WRAPPED_MAX])
 }
 
 /* Packs key: mask and key_hash: the salted hash, as the journal does; a value with no text is
- * packed as "X". */
-static void pack_identity(redactor_t *r, const msgpack_object_kv *kv)
+ * packed as "X". Returns the members it added beyond the one it replaces (1 with a hash). */
+static size_t pack_identity(redactor_t *r, const msgpack_object_kv *kv)
 {
     char text[WRAPPED_MAX];
     const char *num = text;
@@ -186,48 +186,49 @@ static void pack_identity(redactor_t *r, const msgpack_object_kv *kv)
     if (n == 0) {
         pack_str(&r->pk, kv->key.via.str.ptr, kv->key.via.str.size);
         pack_str(&r->pk, "X", 1);
-        return;
+        return 0;
     }
     pv__pack_identity(&r->pk, kv->key.via.str.ptr, kv->key.via.str.size, num, n,
                       pv__engine_salt(r->eng));
-}
-
-static int is_identity_kv(const pv_engine_t *eng, const msgpack_object_kv *kv, size_t *hashes)
-{
-    if (kv->key.type != MSGPACK_OBJECT_STR ||
-        !is_identity_name(eng, kv->key.via.str.ptr, kv->key.via.str.size))
-        return 0;
-    char text[WRAPPED_MAX];
-    if (kv->val.type == MSGPACK_OBJECT_STR ? kv->val.via.str.size > 0
-                                           : identity_text(&kv->val, text) > 0)
-        ++*hashes; /* a _hash key follows it (pack_identity: a value with text) */
     return 1;
 }
 
-/* Writes the masked copy of the top-level map m to out. */
+static int is_identity_key(const pv_engine_t *eng, const msgpack_object *key)
+{
+    return key->type == MSGPACK_OBJECT_STR &&
+           is_identity_name(eng, key->via.str.ptr, key->via.str.size);
+}
+
+/* Writes the masked copy of the top-level map m to out. The members go to a buffer of their own
+ * first: the map's count, which leads, depends on how many _hash members they add. */
 static int redact_map(const pv_engine_t *eng, const msgpack_object_map *m, pv_buf_t *out,
                       size_t *masked)
 {
     redactor_t r = {.eng = eng};
+    pv_buf_t members;
     pv_buf_init(&r.scratch);
-    msgpack_packer_init(&r.pk, out, pv_buf_msgpack_write);
-    size_t hashes = 0;
-    for (uint32_t i = 0; i < m->size; i++)
-        is_identity_kv(eng, &m->ptr[i], &hashes);
-    msgpack_pack_map(&r.pk, m->size + hashes);
+    pv_buf_init(&members);
+    msgpack_packer_init(&r.pk, &members, pv_buf_msgpack_write);
+    size_t added = 0;
     for (uint32_t i = 0; i < m->size; i++) {
         const msgpack_object_kv *kv = &m->ptr[i];
-        size_t unused = 0;
-        if (is_identity_kv(eng, kv, &unused)) {
-            pack_identity(&r, kv);
+        if (is_identity_key(eng, &kv->key)) {
+            added += pack_identity(&r, kv);
         } else {
             pack_scanned(&r, &kv->key);
             pack_scanned(&r, &kv->val);
         }
     }
+    msgpack_packer head;
+    msgpack_packer_init(&head, out, pv_buf_msgpack_write);
+    int rc = r.nomem || msgpack_pack_map(&head, m->size + added) ||
+                     pv_buf_append(out, members.data, members.len)
+                 ? PV_ENOMEM
+                 : 0;
+    pv_buf_close(&members);
     pv_buf_close(&r.scratch);
     *masked = r.masked;
-    return r.nomem ? PV_ENOMEM : 0;
+    return rc;
 }
 
 /* 1 and the masked copy in out when p is exactly one msgpack map; 0 when it is not. */
